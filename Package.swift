@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berthd", targets: ["berthd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // Thin C: syscalls Swift's Glibc cannot express (openat2, xattrs on O_PATH fds, ...).
+        .target(name: "CBerthSys"),
+        // Debian's libarchive-dev, for tar/gzip/zstd.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
+        .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
+        .target(name: "BerthEngine", dependencies: ["BerthOCI", "BerthArchive", "BerthStore"]),
+        .target(name: "BerthAPI", dependencies: [
+            "BerthEngine", "BerthOCI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "berthd", dependencies: [
+            "BerthAPI", "BerthEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "BerthCLI", dependencies: [
+            "BerthAPI", "BerthOCI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
+        .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
+        .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
+        .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["BerthOCI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+import ArgumentParser
+import BerthOCI
+import Foundation
+import Glibc
+
+/// The `berth` command: Docker's grammar, talking to berthd's Engine API.
+public struct Berth: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "A container engine with Docker's grammar. Global option: -H/--host unix:///path (or BERTH_HOST).",
+        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, Save.self, Load.self,
+                      ImageGroup.self, SystemGroup.self, Version.self, Info.self])
+
+    public init() {}
+
+    /// Runs the CLI: takes a leading `-H/--host` like docker, then dispatches.
+    public static func main(arguments: [String]) -> Never {
+        var args = arguments
+        var i = 0
+        while i < args.count, args[i].hasPrefix("-") {
+            if args[i] == "-H" || args[i] == "--host", i + 1 < args.count {
+                setenv("BERTH_HOST", args[i + 1], 1)
+                args.removeSubrange(i...(i + 1))
+            } else if args[i].hasPrefix("--host=") {
+                setenv("BERTH_HOST", String(args[i].dropFirst(7)), 1)
+                args.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        do {
+            var command = try Berth.parseAsRoot(args)
+            try command.run()
+            Glibc.exit(0)
+        } catch let e as CLIError {
+            FileHandle.standardError.write(Data((e.message + "\n").utf8))
+            Glibc.exit(e.exitCode)
+        } catch let e as OCIError {
+            FileHandle.standardError.write(Data((e.message + "\n").utf8))
+            Glibc.exit(1)
+        } catch {
+            Berth.exit(withError: error)
+        }
+    }
+}
+
+/// `berth image …`.
+struct ImageGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "image", abstract: "Manage images",
+        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self])
+}
+
+/// `berth system …`.
+struct SystemGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "system", abstract: "Manage berth",
+        subcommands: [SystemDF.self, Info.self])
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Glibc
+
+/// `berth save`.
+struct Save: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "save", abstract: "Save one or more images to a tar archive (docker save format and OCI layout)")
+
+    @Argument(help: "Images") var images: [String]
+    @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT") var output: String?
+
+    func run() throws {
+        guard !images.isEmpty else { throw CLIError("save needs at least one image") }
+        if output == nil && isatty(1) != 0 {
+            throw CLIError("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+        }
+        let api = try API.connect()
+        let resp = try api.call("GET", "/images/get", query: images.map { ("names", $0) })
+        // Written beside the target and renamed at the end: a failed save leaves no truncated file.
+        let tmp = output.map { "\($0).berth-partial" }
+        let sink: FileHandle
+        if let tmp {
+            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+                throw CLIError("cannot create \(tmp)")
+            }
+            sink = h
+        } else {
+            sink = .standardOutput
+        }
+        do {
+            while let chunk = try resp.readChunk() { try sink.write(contentsOf: chunk) }
+            if let tmp, let output {
+                try sink.synchronize()
+                try sink.close()
+                guard rename(tmp, output) == 0 else { throw CLIError("cannot rename \(tmp) to \(output)") }
+            }
+        } catch {
+            if let tmp { unlink(tmp) }
+            throw error
+        }
+    }
+}
+
+/// `berth load`.
+struct Load: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "load", abstract: "Load an image from a tar archive or STDIN")
+
+    @Option(name: .shortAndLong, help: "Read from tar archive file, instead of STDIN") var input: String?
+    @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
+
+    func run() throws {
+        let source: FileHandle
+        if let input {
+            guard let h = FileHandle(forReadingAtPath: input) else { throw CLIError("open \(input): no such file or not readable") }
+            source = h
+        } else {
+            if isatty(0) != 0 { throw CLIError("requested load from stdin, but stdin is empty") }
+            source = .standardInput
+        }
+        let api = try API.connect()
+        let resp = try api.call("POST", "/images/load", query: quiet ? [("quiet", "1")] : [],
+                                headers: [("Content-Type", "application/x-tar")], body: .stream(source))
+        try api.stream(resp) { msg in
+            if !quiet, let s = msg["stream"] as? String { print(s, terminator: "") }
+        }
+    }
+}

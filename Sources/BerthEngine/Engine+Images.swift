@@ -1,0 +1,169 @@
+import BerthOCI
+import BerthStore
+import Foundation
+
+extension Engine {
+    /// An image with what the API shows about it.
+    public struct ImageView: Sendable {
+        public let record: ImageRecord
+        public let tags: [Reference]
+        public let config: ImageConfig
+        public let configData: Data
+    }
+
+    /// Filters of `images --filter`.
+    public struct ImageFilters: Sendable {
+        public var dangling: Bool?
+        public var references: [String] = []
+        public var labels: [String] = []
+        public var before: String?
+        public var since: String?
+        public init() {}
+    }
+
+    public func view(_ record: ImageRecord) async throws -> ImageView {
+        let data = try content.read(record.id)
+        return ImageView(record: record, tags: await images.tags(of: record.id), config: try ImageConfig.decode(data), configData: data)
+    }
+
+    public func inspectImage(_ name: String) async throws -> ImageView {
+        try await view(try await images.resolve(name))
+    }
+
+    /// Images matching `filters`, newest first.
+    public func listImages(_ filters: ImageFilters) async throws -> [ImageView] {
+        var out: [ImageView] = []
+        let before = try await filters.before.asyncMap { try await images.resolve($0) }
+        let since = try await filters.since.asyncMap { try await images.resolve($0) }
+        for record in await images.images() {
+            let v = try await view(record)
+            if let d = filters.dangling, d != v.tags.isEmpty { continue }
+            if !filters.references.isEmpty, !filters.references.contains(where: { pattern in v.tags.contains { Self.matches(pattern, $0) } }) { continue }
+            if !filters.labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) { continue }
+            if let b = before, !(record.created ?? record.added < (b.created ?? b.added)) { continue }
+            if let s = since, !(record.created ?? record.added > (s.created ?? s.added)) { continue }
+            out.append(v)
+        }
+        return out.sorted { ($0.record.created ?? $0.record.added) > ($1.record.created ?? $1.record.added) }
+    }
+
+    /// Docker's reference filter: a glob against `name` and `name:tag`, in familiar form.
+    static func matches(_ pattern: String, _ ref: Reference) -> Bool {
+        let candidates = [ref.familiarRepository, ref.familiar, ref.repository, ref.description]
+        return candidates.contains { fnmatch(pattern, $0, 0) == 0 }
+    }
+
+    static func hasLabel(_ filter: String, _ labels: [String: String]) -> Bool {
+        let p = filter.split(separator: "=", maxSplits: 1).map(String.init)
+        guard let v = labels[p[0]] else { return false }
+        return p.count == 1 || p[1] == v
+    }
+
+    /// One line of `docker image rm` output.
+    public enum DeleteItem: Sendable {
+        case untagged(String)
+        case deleted(Digest)
+    }
+
+    /// `rmi`: removes a tag, and the image once no tag is left. Deleting by id an image with
+    /// several tags needs `force`.
+    public func removeImage(_ name: String, force: Bool, prune: Bool = true) async throws -> [DeleteItem] {
+        let record = try await images.resolve(name)
+        let tags = await images.tags(of: record.id)
+        var out: [DeleteItem] = []
+        let ref = try? Reference(parsing: name)
+        let byTag = ref.map { r in r.digest == nil && tags.contains(r.defaultingTag) } ?? false
+        if byTag, let ref {
+            try await images.untag(ref.defaultingTag)
+            out.append(.untagged(ref.defaultingTag.familiar))
+            if tags.count > 1 { return out }
+        } else if tags.count > 1 && !force {
+            throw EngineError(.conflict, "conflict: unable to delete \(record.id.short) (must be forced) - image is referenced in multiple repositories")
+        } else {
+            for t in tags { out.append(.untagged(t.familiar)) }
+        }
+        for d in record.repoDigests { out.append(.untagged(d)) }
+        try await images.delete(record.id)
+        out.append(.deleted(record.id))
+        if prune { _ = await collectGarbage() }
+        return out
+    }
+
+    /// Removes unused content; returns the bytes freed.
+    public func collectGarbage() async -> Int64 {
+        await images.collectGarbage(content: content, snapshots: snapshots).bytes
+    }
+
+    /// `image prune`: dangling images, or with `all` every image (none is used by a container yet).
+    public func pruneImages(all: Bool, labels: [String] = []) async throws -> (deleted: [DeleteItem], reclaimed: Int64) {
+        var out: [DeleteItem] = []
+        for v in try await listImages(ImageFilters()) {
+            guard all || v.tags.isEmpty else { continue }
+            guard labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) else { continue }
+            for t in v.tags { out.append(.untagged(t.familiar)) }
+            try await images.delete(v.record.id)
+            out.append(.deleted(v.record.id))
+        }
+        return (out, await collectGarbage())
+    }
+
+    /// One row of `history`.
+    public struct HistoryItem: Sendable {
+        public let id: String
+        public let created: Date?
+        public let createdBy: String
+        public let tags: [String]
+        public let size: Int64
+        public let comment: String
+    }
+
+    /// The image's history, newest first, with each layer's size on the step that made it.
+    public func history(_ name: String) async throws -> [HistoryItem] {
+        let v = try await inspectImage(name)
+        let chain = v.record.chainIDs
+        var layerSizes = chain.map { snapshots.get($0)?.size ?? 0 }
+        var items: [HistoryItem] = []
+        let entries = v.config.history ?? v.record.diffIDs.map { _ in ImageConfig.History(created: nil, createdBy: "") }
+        for h in entries {
+            var size: Int64 = 0
+            if h.emptyLayer != true, !layerSizes.isEmpty { size = layerSizes.removeFirst() }
+            items.append(HistoryItem(id: "<missing>", created: h.created.flatMap(GoTime.parse), createdBy: h.createdBy ?? "", tags: [], size: size, comment: h.comment ?? ""))
+        }
+        items.reverse()
+        if !items.isEmpty {
+            let top = items[0]
+            items[0] = HistoryItem(id: v.record.id.description, created: top.created, createdBy: top.createdBy, tags: v.tags.map(\.familiar), size: top.size, comment: top.comment)
+        }
+        return items
+    }
+
+    /// Totals for `system df`.
+    public struct DiskUsage: Sendable {
+        public var images: [ImageView] = []
+        /// Bytes of unique unpacked layers.
+        public var layersSize: Int64 = 0
+        /// Per image: bytes shared with another image.
+        public var shared: [Digest: Int64] = [:]
+    }
+
+    public func diskUsage() async throws -> DiskUsage {
+        var du = DiskUsage()
+        du.images = try await listImages(ImageFilters())
+        var users: [Digest: Int] = [:]
+        for v in du.images { for c in v.record.chainIDs { users[c, default: 0] += 1 } }
+        for (c, _) in users { du.layersSize += snapshots.get(c)?.size ?? 0 }
+        for v in du.images {
+            du.shared[v.record.id] = v.record.chainIDs.filter { (users[$0] ?? 0) > 1 }.reduce(0) { $0 + (snapshots.get($1)?.size ?? 0) }
+        }
+        return du
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ f: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let w): return try await f(w)
+        case .none: return nil
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import BerthOCI
+import BerthStore
+import Foundation
+
+/// berthd's domain services over one data root. Everything the API does goes through here.
+public final class Engine: Sendable {
+    public let dataRoot: String
+    public let content: ContentStore
+    public let snapshots: SnapshotStore
+    public let images: ImageStore
+    /// Scratch space on the same filesystem as the stores (spooled uploads, archives).
+    public let tmpDir: String
+    public let startedAt = Date()
+
+    /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done.
+    public init(dataRoot: String) async throws {
+        self.dataRoot = dataRoot
+        content = try ContentStore(root: "\(dataRoot)/content")
+        snapshots = try SnapshotStore(root: "\(dataRoot)/layers")
+        images = try ImageStore(path: "\(dataRoot)/images.json")
+        tmpDir = "\(dataRoot)/tmp"
+        FileSystem.removeTree(tmpDir)
+        try FileSystem.makeDirectory(tmpDir)
+        content.removeStaleIngests()
+        snapshots.removeStale()
+        // Nothing is in flight yet, so whatever no image references was left by an interrupted
+        // operation and can go.
+        _ = await images.collectGarbage(content: content, snapshots: snapshots)
+    }
+
+    /// Runs `body` with a lease that keeps what it writes safe from garbage collection. When
+    /// the body fails, or `collect` is set, what it left unreferenced is collected after.
+    func withLease<T: Sendable>(collect: Bool = false, _ body: (UUID) async throws -> T) async throws -> T {
+        let lease = await images.lease([])
+        do {
+            let result = try await body(lease)
+            await images.release(lease)
+            if collect { _ = await collectGarbage() }
+            return result
+        } catch {
+            await images.release(lease)
+            _ = await collectGarbage()
+            throw error
+        }
+    }
+
+    /// A fresh path in the scratch directory.
+    public func scratchPath(_ suffix: String = "") -> String { "\(tmpDir)/\(UUID().uuidString)\(suffix)" }
+
+    /// Unpacks the layers of an image in order (skipping those already unpacked).
+    func unpackLayers(_ layers: [Descriptor], diffIDs: [Digest]) async throws -> Int64 {
+        guard layers.count == diffIDs.count else {
+            throw EngineError(.invalid, "image has \(layers.count) layers but its config lists \(diffIDs.count) diff_ids")
+        }
+        let chain = ChainID.of(diffIDs)
+        var total: Int64 = 0
+        for (i, layer) in layers.enumerated() {
+            let snapshots = self.snapshots
+            let blob = content.path(layer.digest)
+            let parent = i > 0 ? chain[i - 1] : nil
+            let diffID = diffIDs[i]
+            let chainID = chain[i]
+            let snap = try await Blocking.run {
+                try snapshots.unpack(blobPath: blob, chainID: chainID, diffID: diffID, parent: parent)
+            }
+            total += snap.size
+        }
+        return total
+    }
+
+    /// Stores config and manifest for layers already in the content store, unpacks them, and
+    /// records the image with its tags in one durable step.
+    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, lease: UUID) async throws -> ImageRecord {
+        let cfg = try ImageConfig.decode(config)
+        let configDigest = try content.write(config)
+        await images.extend(lease, with: [configDigest])
+        let manifestData: Data
+        let manifestType: String
+        if let existing {
+            (manifestData, manifestType) = existing
+        } else {
+            let m = Manifest(config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(config.count)), layers: layers)
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            manifestData = try e.encode(m)
+            manifestType = MediaType.ociManifest
+        }
+        let manifestDigest = try content.write(manifestData)
+        await images.extend(lease, with: [manifestDigest])
+        let size = try await unpackLayers(layers, diffIDs: cfg.rootfs.diffIDs)
+        let record = ImageRecord(
+            id: configDigest,
+            manifest: Descriptor(mediaType: manifestType, digest: manifestDigest, size: Int64(manifestData.count)),
+            layers: layers, diffIDs: cfg.rootfs.diffIDs,
+            created: cfg.created.flatMap(GoTime.parse), size: size, added: Date())
+        try await images.add(record, tags: tags)
+        return record
+    }
+}
+
+/// Go's RFC 3339 timestamps, as Docker writes them.
+public enum GoTime {
+    public static func parse(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return d }
+        // Go writes up to 9 fractional digits; Foundation reads 3 at most.
+        if let dot = s.firstIndex(of: "."), let end = s[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            let trimmed = String(s[..<dot]) + "." + String(s[s.index(after: dot)..<end].prefix(3)) + String(s[end...])
+            if let d = f.date(from: trimmed) { return d }
+        }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: s)
+    }
+
+    /// `2026-11-24T01:48:00.123456789Z`
+    public static func format(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: d)
+    }
+}

@@ -1,0 +1,128 @@
+import BerthOCI
+import Foundation
+import Glibc
+
+/// Immutable blobs by digest. A blob appears under its digest only after its bytes were
+/// verified and fsynced, by rename: a crash never leaves a half blob under a digest name.
+public final class ContentStore: Sendable {
+    public let root: String
+    var blobsDir: String { "\(root)/blobs/sha256" }
+    var ingestDir: String { "\(root)/ingest" }
+
+    public init(root: String) throws(StoreError) {
+        self.root = root
+        try FileSystem.makeDirectory("\(root)/blobs/sha256")
+        try FileSystem.makeDirectory("\(root)/ingest")
+    }
+
+    public func path(_ digest: Digest) -> String { "\(root)/blobs/\(digest.algorithm)/\(digest.encoded)" }
+
+    public func exists(_ digest: Digest) -> Bool { FileSystem.exists(path(digest)) }
+
+    public func size(_ digest: Digest) -> Int64? {
+        var st = stat()
+        return stat(path(digest), &st) == 0 ? Int64(st.st_size) : nil
+    }
+
+    /// Reads a small blob (manifest, config) whole.
+    public func read(_ digest: Digest) throws(StoreError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path(digest)) else {
+            throw StoreError(.notFound, "blob \(digest) is not in the content store")
+        }
+        return data
+    }
+
+    /// Stores `data`, checking it against `expected` when given.
+    @discardableResult
+    public func write(_ data: Data, expected: Digest? = nil) throws(StoreError) -> Digest {
+        let writer = try BlobWriter(store: self)
+        try writer.write(data)
+        return try writer.commit(expected: expected).digest
+    }
+
+    /// Starts writing a blob of unknown digest; `commit` names it.
+    public func writer() throws(StoreError) -> BlobWriter { try BlobWriter(store: self) }
+
+    public func delete(_ digest: Digest) { unlink(path(digest)) }
+
+    /// Every committed blob.
+    public func all() -> [Digest] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: blobsDir)) ?? []
+        return names.compactMap { try? Digest(algorithm: "sha256", encoded: $0) }
+    }
+
+    /// Removes interrupted ingests (at daemon start, when no write can be in flight).
+    public func removeStaleIngests() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: ingestDir)) ?? [] {
+            unlink("\(ingestDir)/\(name)")
+        }
+    }
+}
+
+/// An in-progress blob: bytes go to an ingest file while being hashed.
+public final class BlobWriter {
+    let store: ContentStore
+    let tmpPath: String
+    let fd: Int32
+    var hasher = DigestHasher()
+    var done = false
+
+    init(store: ContentStore) throws(StoreError) {
+        self.store = store
+        tmpPath = "\(store.ingestDir)/\(UUID().uuidString)"
+        fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.ioError("create \(tmpPath)") }
+    }
+
+    deinit {
+        if !done {
+            close(fd)
+            unlink(tmpPath)
+        }
+    }
+
+    public var count: Int64 { hasher.count }
+
+    public func write(_ data: Data) throws(StoreError) {
+        var failure: StoreError?
+        data.withUnsafeBytes { buf in
+            do throws(StoreError) { try write(buf) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    public func write(_ buf: UnsafeRawBufferPointer) throws(StoreError) {
+        guard let base = buf.baseAddress else { return }
+        var off = 0
+        while off < buf.count {
+            let n = Glibc.write(fd, base + off, buf.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.ioError("write blob")
+            }
+            off += n
+        }
+        hasher.update(buf)
+    }
+
+    /// Verifies, fsyncs and renames into place. A mismatch with `expected` discards the bytes.
+    @discardableResult
+    public func commit(expected: Digest? = nil, expectedSize: Int64? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {
+        let digest = hasher.finalize()
+        let size = hasher.count
+        done = true
+        defer { close(fd) }
+        if let expected, expected != digest {
+            unlink(tmpPath)
+            throw StoreError(.invalid, "content digest mismatch: expected \(expected), got \(digest)")
+        }
+        if let expectedSize, expectedSize != size {
+            unlink(tmpPath)
+            throw StoreError(.invalid, "content size mismatch for \(digest): expected \(expectedSize) bytes, got \(size)")
+        }
+        guard fsync(fd) == 0 else { unlink(tmpPath); throw FileSystem.ioError("fsync blob") }
+        guard rename(tmpPath, store.path(digest)) == 0 else { unlink(tmpPath); throw FileSystem.ioError("commit blob \(digest)") }
+        try FileSystem.syncDirectory(store.blobsDir)
+        return (digest, size)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// Durable file operations: write-then-rename with fsync of the file and its directory.
+public enum FileSystem {
+    /// Replaces `path` with `data` atomically: readers see the old or the new bytes, never a mix,
+    /// and after return the new bytes survive a power loss.
+    public static func writeAtomically(_ data: Data, to path: String) throws(StoreError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = "\(dir)/.tmp-\(UUID().uuidString)"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ioError("create \(tmp)") }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        let written = data.withUnsafeBytes { buf -> Bool in
+            var done = 0
+            while done < buf.count {
+                let n = write(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                done += n
+            }
+            return true
+        }
+        guard written, fsync(fd) == 0 else { close(fd); throw ioError("write \(tmp)") }
+        close(fd)
+        guard rename(tmp, path) == 0 else { throw ioError("rename to \(path)") }
+        ok = true
+        try syncDirectory(dir)
+    }
+
+    /// fsync a directory so a rename or create inside it is durable.
+    public static func syncDirectory(_ dir: String) throws(StoreError) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open \(dir)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ioError("fsync \(dir)") }
+    }
+
+    /// mkdir -p with mode 0700 for new directories.
+    public static func makeDirectory(_ path: String, mode: Int = 0o700) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+        } catch {
+            throw StoreError(.io, "cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// rm -rf that does not follow symlinks.
+    public static func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    static func ioError(_ what: String) -> StoreError {
+        StoreError(.io, "\(what): \(String(cString: strerror(errno)))")
+    }
+}

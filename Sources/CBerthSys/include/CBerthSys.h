@@ -1,0 +1,29 @@
+#ifndef CBERTHSYS_H
+#define CBERTHSYS_H
+#include <sys/types.h>
+#include <stdint.h>
+
+/// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS when no_symlinks):
+/// opens `path` under `dirfd` and fails with EXDEV/ELOOP instead of leaving it.
+int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int no_symlinks);
+
+/// mknodat(2) for a character/block device from major/minor.
+int berth_mknodat(int dirfd, const char *name, mode_t mode, unsigned int major, unsigned int minor);
+
+/// Major and minor numbers of a dev_t.
+unsigned int berth_major(dev_t dev);
+unsigned int berth_minor(dev_t dev);
+
+/// lsetxattr/lgetxattr/llistxattr on a path relative to a directory fd (via /proc/self/fd),
+/// without following a symlink in the last component.
+int berth_lsetxattrat(int dirfd, const char *name, const char *key, const void *value, size_t size);
+ssize_t berth_lgetxattrat(int dirfd, const char *name, const char *key, void *value, size_t size);
+ssize_t berth_llistxattrat(int dirfd, const char *name, char *list, size_t size);
+
+/// syncfs(2): flush the filesystem holding fd.
+int berth_syncfs(int fd);
+
+/// O_PATH, which Swift's Glibc module does not export.
+extern const int berth_O_PATH;
+
+#endif

@@ -1,0 +1,3 @@
+import BerthCLI
+
+Berth.main(arguments: Array(CommandLine.arguments.dropFirst()))

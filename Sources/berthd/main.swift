@@ -1,0 +1,50 @@
+import ArgumentParser
+import BerthAPI
+import BerthEngine
+import Foundation
+import Glibc
+
+/// berthd: the Berth daemon, serving the Docker Engine API on a unix socket.
+@main
+struct Berthd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berthd",
+        abstract: "The Berth daemon: images, containers and the Docker Engine API on a unix socket.")
+
+    @Option(help: "Where images and containers live.")
+    var dataRoot = "/var/lib/berth"
+
+    @Option(help: "Where runtime state lives: the API socket, shim sockets, pid files.")
+    var execRoot = "/run/berth"
+
+    @Option(name: [.customShort("H"), .long], help: "The API socket, as unix:///path.")
+    var host: String?
+
+    func run() async throws {
+        let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
+        for dir in [dataRoot, execRoot] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let lockFD = open("\(dataRoot)/berthd.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            throw ValidationError("another berthd is already using the data root \(dataRoot); stop it first or pass a different --data-root")
+        }
+        let pid = "\(getpid())\n"
+        ftruncate(lockFD, 0)
+        _ = pid.withCString { write(lockFD, $0, strlen($0)) }
+        let engine = try await Engine(dataRoot: dataRoot)
+        let api = EngineAPI(engine: engine)
+        let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
+            try await api.handle(req, body, w)
+        }
+        try await server.run {
+            FileHandle.standardError.write(Data("berthd \(APIVersion.engineVersion) listening on unix://\(socket) (data root \(dataRoot))\n".utf8))
+        }
+    }
+
+    static func socketPath(_ host: String) throws -> String {
+        if host.hasPrefix("unix://") { return String(host.dropFirst(7)) }
+        if host.hasPrefix("/") { return host }
+        throw ValidationError("--host \(host): only unix:///path sockets are supported; a TCP listener needs TLS client auth, which berthd does not offer yet")
+    }
+}
