@@ -15,12 +15,12 @@ extension Engine {
     /// compressed or not. Every file is verified into the content store first; an image and its
     /// tags are recorded only once all its layers are unpacked, so an interrupted load leaves no
     /// half image (the orphaned blobs are collected at the next start).
-    public func load(archivePath: String, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [Loaded] {
+    public func load(archivePath: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [Loaded] {
         // Archive members no image refers to (docker's legacy json, VERSION) are collected after.
         try await withLease(collect: true) { lease in try await load(archivePath: archivePath, lease: lease, progress: progress) }
     }
 
-    func load(archivePath: String, lease: UUID, progress: @escaping @Sendable (String) -> Void) async throws -> [Loaded] {
+    func load(archivePath: String, lease: UUID, progress: @escaping @Sendable (Progress) -> Void) async throws -> [Loaded] {
         let content = self.content
         let files = try await Blocking.run { () throws -> [String: Digest] in
             let fd = open(archivePath, O_RDONLY | O_CLOEXEC)
@@ -58,7 +58,7 @@ extension Engine {
         var Layers: [String]
     }
 
-    func loadDockerArchive(manifest: Data, files: [String: Digest], lease: UUID, progress: @Sendable (String) -> Void) async throws -> [Loaded] {
+    func loadDockerArchive(manifest: Data, files: [String: Digest], lease: UUID, progress: @Sendable (Progress) -> Void) async throws -> [Loaded] {
         let entries: [DockerArchiveEntry]
         do { entries = try JSONDecoder().decode([DockerArchiveEntry].self, from: manifest) } catch {
             throw EngineError(.invalid, "manifest.json in the archive is malformed: \(error)")
@@ -77,14 +77,14 @@ extension Engine {
                 return Descriptor(mediaType: try layerMediaType(d), digest: d, size: content.size(d) ?? 0)
             }
             let tags = try (e.RepoTags ?? []).map { try Reference(parsing: $0) }
-            let record = try await commitImage(config: config, layers: layers, tags: tags, lease: lease)
+            let record = try await commitImage(config: config, layers: layers, tags: tags, lease: lease, progress: progress)
             report(record, tags, progress)
             out.append(Loaded(id: record.id, tags: tags))
         }
         return out
     }
 
-    func loadOCILayout(index: Data, lease: UUID, progress: @Sendable (String) -> Void) async throws -> [Loaded] {
+    func loadOCILayout(index: Data, lease: UUID, progress: @Sendable (Progress) -> Void) async throws -> [Loaded] {
         guard case .index(let idx) = try ImageDocument.decode(index) else {
             throw EngineError(.invalid, "index.json in the archive is not an image index")
         }
@@ -99,7 +99,7 @@ extension Engine {
                 tags.append(r)
             }
             let mdata = try content.read(mdesc.digest)
-            let record = try await commitImage(config: config, layers: manifest.layers, tags: tags, manifest: (mdata, mdesc.mediaType), lease: lease)
+            let record = try await commitImage(config: config, layers: manifest.layers, tags: tags, manifest: (mdata, mdesc.mediaType), lease: lease, progress: progress)
             report(record, tags, progress)
             out.append(Loaded(id: record.id, tags: tags))
         }
@@ -134,11 +134,11 @@ extension Engine {
         return MediaType.ociLayer
     }
 
-    func report(_ record: ImageRecord, _ tags: [Reference], _ progress: @Sendable (String) -> Void) {
+    func report(_ record: ImageRecord, _ tags: [Reference], _ progress: @Sendable (Progress) -> Void) {
         if tags.isEmpty {
-            progress("Loaded image ID: \(record.id)")
+            progress(.message("Loaded image ID: \(record.id)"))
         } else {
-            for t in tags { progress("Loaded image: \(t.familiar)") }
+            for t in tags { progress(.message("Loaded image: \(t.familiar)")) }
         }
     }
 }

@@ -47,8 +47,16 @@ public final class Engine: Sendable {
     /// A fresh path in the scratch directory.
     public func scratchPath(_ suffix: String = "") -> String { "\(tmpDir)/\(UUID().uuidString)\(suffix)" }
 
+    /// What long image work reports as it goes.
+    public enum Progress: Sendable {
+        /// A layer is unpacked (or was already): its diff_id and content size.
+        case layer(Digest, bytes: Int64)
+        /// A line for the user, e.g. "Loaded image: busybox:latest".
+        case message(String)
+    }
+
     /// Unpacks the layers of an image in order (skipping those already unpacked).
-    func unpackLayers(_ layers: [Descriptor], diffIDs: [Digest]) async throws -> Int64 {
+    func unpackLayers(_ layers: [Descriptor], diffIDs: [Digest], progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Int64 {
         guard layers.count == diffIDs.count else {
             throw EngineError(.invalid, "image has \(layers.count) layers but its config lists \(diffIDs.count) diff_ids")
         }
@@ -64,13 +72,15 @@ public final class Engine: Sendable {
                 try snapshots.unpack(blobPath: blob, chainID: chainID, diffID: diffID, parent: parent)
             }
             total += snap.size
+            progress(.layer(diffID, bytes: snap.size))
         }
         return total
     }
 
     /// Stores config and manifest for layers already in the content store, unpacks them, and
     /// records the image with its tags in one durable step.
-    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, lease: UUID) async throws -> ImageRecord {
+    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, lease: UUID,
+                     progress: @Sendable (Progress) -> Void = { _ in }) async throws -> ImageRecord {
         let cfg = try ImageConfig.decode(config)
         let configDigest = try content.write(config)
         await images.extend(lease, with: [configDigest])
@@ -87,7 +97,7 @@ public final class Engine: Sendable {
         }
         let manifestDigest = try content.write(manifestData)
         await images.extend(lease, with: [manifestDigest])
-        let size = try await unpackLayers(layers, diffIDs: cfg.rootfs.diffIDs)
+        let size = try await unpackLayers(layers, diffIDs: cfg.rootfs.diffIDs, progress: progress)
         let record = ImageRecord(
             id: configDigest,
             manifest: Descriptor(mediaType: manifestType, digest: manifestDigest, size: Int64(manifestData.count)),

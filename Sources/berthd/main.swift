@@ -37,9 +37,28 @@ struct Berthd: AsyncParsableCommand {
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)
         }
-        try await server.run {
-            FileHandle.standardError.write(Data("berthd \(APIVersion.engineVersion) listening on unix://\(socket) (data root \(dataRoot))\n".utf8))
+        let root = dataRoot
+        let serving = Task {
+            try await server.run {
+                FileHandle.standardError.write(Data("berthd \(APIVersion.engineVersion) listening on unix://\(socket) (data root \(root))\n".utf8))
+            }
         }
+        // SIGTERM/SIGINT stop serving cleanly (the socket file is removed); containers, once
+        // they exist, live on in their shims.
+        let stops = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { serving.cancel() }
+            source.resume()
+            return source
+        }
+        defer { stops.forEach { $0.cancel() } }
+        do {
+            try await serving.value
+        } catch is CancellationError {
+            return
+        }
+        if serving.isCancelled { return }
     }
 
     static func socketPath(_ host: String) throws -> String {

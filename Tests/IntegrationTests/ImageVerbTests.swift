@@ -102,7 +102,7 @@ import Testing
         #expect(r.status == 1)
         #expect(r.stderr.contains("No such image: nope:1"))
         let notTar = "\(d.dir)/not.tar"
-        FileManager.default.createFile(atPath: notTar, contents: Data(repeating: 0x41, count: 4096))
+        _ = FileManager.default.createFile(atPath: notTar, contents: Data(repeating: 0x41, count: 4096))
         let bad = d.berth("import", notTar, "x:1")
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("not a tar archive"), "\(bad.stderr)")
@@ -120,5 +120,70 @@ import Testing
         #expect(d.berth("import", "-c", "CMD [\"x\"]", Fixtures.busyboxTar, "b:1").status == 0)
         let df = d.berth("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}")
         #expect(df.lines.first == "Images 2 1.98MB", "\(df.stdout)")
+    }
+}
+
+/// Image archives built to attack the store.
+@Suite(.serialized) struct HostileArchiveTests {
+    /// A docker-save archive whose single layer holds `entry` (made with python's tarfile).
+    static func archive(in dir: String, layerEntries: String) -> String {
+        let path = "\(dir)/hostile.tar"
+        let script = """
+        import hashlib, io, json, tarfile
+        layer = io.BytesIO()
+        with tarfile.open(fileobj=layer, mode='w', format=tarfile.PAX_FORMAT) as t:
+            for kind, name, target in \(layerEntries):
+                i = tarfile.TarInfo(name)
+                if kind == 'sym': i.type, i.linkname = tarfile.SYMTYPE, target
+                elif kind == 'dir': i.type = tarfile.DIRTYPE
+                data = b'pwned' if kind == 'file' else b''
+                i.size = len(data)
+                t.addfile(i, io.BytesIO(data))
+        lb = layer.getvalue()
+        diff = 'sha256:' + hashlib.sha256(lb).hexdigest()
+        cfg = json.dumps({'architecture': 'amd64', 'os': 'linux', 'rootfs': {'type': 'layers', 'diff_ids': [diff]}}).encode()
+        cid = hashlib.sha256(cfg).hexdigest()
+        man = json.dumps([{'Config': cid + '.json', 'RepoTags': ['hostile:1'], 'Layers': ['l/layer.tar']}]).encode()
+        with tarfile.open('\(path)', 'w') as out:
+            for name, data in [('l/layer.tar', lb), (cid + '.json', cfg), ('manifest.json', man)]:
+                i = tarfile.TarInfo(name); i.size = len(data); out.addfile(i, io.BytesIO(data))
+        """
+        let r = Run.run("/usr/bin/python3", ["-c", script])
+        precondition(r.status == 0, r.stderr)
+        return path
+    }
+
+    @Test(arguments: [
+        ("[('file', '../escaped', '')]", "../escaped"),
+        ("[('file', '/abs-escaped', '')]", "/abs-escaped"),
+        ("[('sym', 'link', '/'), ('file', 'link/tmp/berth-escaped', '')]", "link/tmp/berth-escaped"),
+        ("[('sym', 'up', '../../../../..'), ('file', 'up/tmp/berth-escaped', '')]", "up/tmp/berth-escaped"),
+    ])
+    func loadRefusesLayersThatEscapeAndKeepsNothing(entries: String, named: String) throws {
+        let d = try Daemon()
+        unlink("/tmp/berth-escaped")
+        let r = d.berth("load", "-i", Self.archive(in: d.dir, layerEntries: entries))
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("\"\(named)\""), "the error names the entry: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/berth-escaped"))
+        #expect(!FileManager.default.fileExists(atPath: "\(d.dataRoot)/layers/escaped"))
+        #expect(d.berth("images", "-q").stdout.isEmpty)
+        #expect(d.entries("content/blobs/sha256").isEmpty)
+        #expect(d.entries("layers") == ["l"])
+    }
+
+    @Test func loadStreamsLayerProgressAndLoadedLines() throws {
+        let d = try Daemon()
+        #expect(d.berth("import", Fixtures.busyboxTar, "p:1").status == 0)
+        let archive = "\(d.dir)/p.tar"
+        #expect(d.berth("save", "-o", archive, "p:1").status == 0)
+        #expect(d.berth("rmi", "p:1").status == 0)
+        let r = Run.run("/usr/bin/curl", ["-s", "--unix-socket", d.socket, "-X", "POST", "--data-binary", "@\(archive)",
+                                          "-H", "Content-Type: application/x-tar", "http://localhost/v1.41/images/load"])
+        let lines = r.stdout.split(separator: "\r\n").map(String.init)
+        #expect(lines.count == 2, "\(r.stdout)")
+        #expect(lines.first?.contains("\"status\":\"Loading layer\"") == true)
+        #expect(lines.first?.contains("\"id\":\"\(Fixtures.sha256(file: Fixtures.busyboxTar).prefix(12))\"") == true)
+        #expect(lines.last == "{\"stream\":\"Loaded image: p:1\\n\"}")
     }
 }

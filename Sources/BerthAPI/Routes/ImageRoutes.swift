@@ -171,14 +171,47 @@ enum ImageRoutes {
         try await c.w.end()
     }
 
+    /// Streams per-layer progress (unless `quiet`) and the "Loaded image" lines as they happen;
+    /// a failure after the stream started is reported in-band, as dockerd does.
     static func load(_ c: RouteContext) async throws {
         let file = try await c.spoolBody()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let lines = LineCollector()
-        _ = try await c.engine.load(archivePath: file) { lines.append($0) }
+        let quiet = c.req.queryBool("quiet")
+        let (events, sink) = AsyncStream.makeStream(of: Engine.Progress.self)
+        let engine = c.engine
+        let work = Task {
+            defer { sink.finish() }
+            return try await engine.load(archivePath: file) { sink.yield($0) }
+        }
         try await c.startStream()
-        for l in lines.all { try await c.streamMessage(["stream": l + "\n"]) }
+        for await e in events {
+            switch e {
+            case .layer(let id, let bytes) where !quiet:
+                let size = formatBytes(bytes)
+                try await c.streamMessage(["status": "Loading layer", "id": id.short, "progressDetail": ["current": bytes, "total": bytes],
+                                           "progress": "[==================================================>]  \(size)/\(size)"])
+            case .message(let line):
+                try await c.streamMessage(["stream": line + "\n"])
+            default:
+                break
+            }
+        }
+        do {
+            _ = try await work.value
+        } catch {
+            let message = (apiError(error)).httpMessage
+            try await c.streamMessage(["errorDetail": ["message": message], "error": message])
+        }
         try await c.w.end()
+    }
+
+    /// go-units HumanSize, as docker's progress bars print it.
+    static func formatBytes(_ n: Int64) -> String {
+        var size = Double(n)
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var i = 0
+        while size >= 1000 && i < units.count - 1 { size /= 1000; i += 1 }
+        return String(format: "%.4g", size) + units[i]
     }
 
     static func save(_ c: RouteContext, names: [String]) async throws {
@@ -198,11 +231,3 @@ enum ImageRoutes {
     }
 }
 
-/// Collects progress lines from a synchronous callback.
-final class LineCollector: @unchecked Sendable {
-    // Guarded by `lock`; written from the engine's callback, read after it returns.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-}

@@ -6,8 +6,9 @@ public enum RequestBodySource {
     case none
     /// A body known in full, sent with `Content-Length`.
     case data(Data)
-    /// A body read from a file or pipe until EOF and sent chunked (stdin, a big tar).
-    case stream(FileHandle)
+    /// A body read from a file or pipe until EOF and sent chunked (stdin, a big tar);
+    /// `progress` hears the bytes sent so far.
+    case stream(FileHandle, progress: ((Int64) -> Void)? = nil)
 
     /// Whether the body can be sent again on a fresh connection.
     var isReplayable: Bool {

@@ -42,16 +42,17 @@ struct RequestHead {
             try connection.write(text)
         case .data(let data):
             try connection.write(Data(text.utf8) + data)
-        case .stream(let handle):
+        case .stream(let handle, let progress):
             try connection.write(text)
-            try Self.writeChunked(from: handle.fileDescriptor, to: connection)
+            try Self.writeChunked(from: handle.fileDescriptor, to: connection, progress: progress)
         }
     }
 
     /// Copies `fd` to the connection as HTTP chunks, forwarding whatever each `read` returns so an
     /// interactive pipe is not held back waiting for a full buffer.
-    private static func writeChunked(from fd: Int32, to connection: UnixSocket) throws {
+    private static func writeChunked(from fd: Int32, to connection: UnixSocket, progress: ((Int64) -> Void)?) throws {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var sent: Int64 = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -64,6 +65,8 @@ struct RequestHead {
             chunk.append(contentsOf: buffer[0..<count])
             chunk.append(contentsOf: Array("\r\n".utf8))
             try connection.write(chunk)
+            sent += Int64(count)
+            progress?(sent)
         }
         try connection.write("0\r\n\r\n")
     }

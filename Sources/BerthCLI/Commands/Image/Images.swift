@@ -43,7 +43,7 @@ struct Images: ParsableCommand {
                 let tag = colon.map { String(t[t.index(after: $0)...]) } ?? "<none>"
                 let digest = repoDigests.first { $0.hasPrefix(repo + "@") }.map { String($0.split(separator: "@")[1]) } ?? "<none>"
                 rows.append(["ID": id, "Repository": repo, "Tag": tag, "Digest": digest, "CreatedSince": Output.ago(created),
-                             "CreatedAt": Date(timeIntervalSince1970: created).description, "Size": size,
+                             "CreatedAt": Date(timeIntervalSince1970: created).description + " UTC", "Size": size,
                              "Containers": "N/A", "SharedSize": "N/A", "UniqueSize": "N/A", "VirtualSize": size])
             }
         }

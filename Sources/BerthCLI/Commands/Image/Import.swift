@@ -34,7 +34,10 @@ struct Import: ParsableCommand {
             source = h
         }
         let api = try API.connect()
-        let resp = try api.call("POST", "/images/create", query: query, headers: [("Content-Type", "application/x-tar")], body: .stream(source))
+        let upload = UploadProgress(label: "Importing", total: file == "-" ? nil : UploadProgress.size(of: file))
+        let resp = try api.call("POST", "/images/create", query: query, headers: [("Content-Type", "application/x-tar")],
+                                body: .stream(source, progress: upload.callback))
+        upload.finish()
         try api.stream(resp) { msg in
             if let s = msg["status"] as? String { print(s) }
         }

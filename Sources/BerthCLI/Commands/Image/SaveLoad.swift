@@ -58,10 +58,18 @@ struct Load: ParsableCommand {
             source = .standardInput
         }
         let api = try API.connect()
-        let resp = try api.call("POST", "/images/load", query: quiet ? [("quiet", "1")] : [],
-                                headers: [("Content-Type", "application/x-tar")], body: .stream(source))
+        // Like docker: per-layer progress only on a terminal.
+        let progressLines = !quiet && isatty(1) != 0
+        let upload = UploadProgress(label: "Sending", total: input.flatMap(UploadProgress.size))
+        let resp = try api.call("POST", "/images/load", query: progressLines ? [] : [("quiet", "1")],
+                                headers: [("Content-Type", "application/x-tar")], body: .stream(source, progress: upload.callback))
+        upload.finish()
         try api.stream(resp) { msg in
-            if !quiet, let s = msg["stream"] as? String { print(s, terminator: "") }
+            if quiet { return }
+            if let s = msg["stream"] as? String { print(s, terminator: "") }
+            if let status = msg["status"] as? String, let id = msg["id"] as? String {
+                print("\(id): \(status) \(msg["progress"] as? String ?? "")")
+            }
         }
     }
 }
