@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berthd", targets: ["berthd"]),
+        .executable(name: "berth-shim", targets: ["berth-shim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,12 +19,19 @@ let package = Package(
         .target(name: "CBerthSys"),
         // Debian's libarchive-dev, for tar/gzip/zstd.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // Debian's libseccomp-dev, for the seccomp filter.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
-        .target(name: "BerthEngine", dependencies: ["BerthOCI", "BerthArchive", "BerthStore"]),
+        .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
+        .target(name: "BerthEngine", dependencies: [
+            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "BerthAPI", dependencies: [
-            "BerthEngine", "BerthOCI",
+            "BerthEngine", "BerthOCI", "BerthRuntime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -37,9 +45,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
+        .executableTarget(name: "berth-shim", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
         .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BerthOCI"]),

@@ -28,6 +28,8 @@ public struct EngineAPI: Sendable {
         do {
             if try await SystemRoutes.handle(ctx) { return }
             if try await ImageRoutes.handle(ctx) { return }
+            if try await ContainerRoutes.handle(ctx) { return }
+            if try await ExecRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {

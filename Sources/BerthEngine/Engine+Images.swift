@@ -73,10 +73,33 @@ extension Engine {
         var out: [DeleteItem] = []
         let ref = try? Reference(parsing: name)
         let byTag = ref.map { r in r.digest == nil && tags.contains(r.defaultingTag) } ?? false
+        if byTag, let ref, tags.count > 1 {
+            try await images.untag(ref.defaultingTag)
+            return [.untagged(ref.defaultingTag.familiar)]
+        }
+        // An image a container uses stays; with -f only its tags go (as Docker does).
+        let users = await containers.all().filter { $0.imageID == record.id }
+        if let user = users.first {
+            var running: ContainerRecord?
+            for u in users where await events.isRunning(u.id) { running = u }
+            if let running {
+                throw EngineError(.conflict, "conflict: unable to delete \(record.id.short) (cannot be forced) - image is being used by running container \(running.shortID)")
+            }
+            guard force else {
+                if byTag, let ref {
+                    throw EngineError(.conflict, "conflict: unable to remove repository reference \"\(ref.familiar)\" (must force) - container \(user.shortID) is using its referenced image \(record.id.short)")
+                }
+                throw EngineError(.conflict, "conflict: unable to delete \(record.id.short) (must be forced) - image is being used by stopped container \(user.shortID)")
+            }
+            for t in tags {
+                try await images.untag(t)
+                out.append(.untagged(t.familiar))
+            }
+            return out
+        }
         if byTag, let ref {
             try await images.untag(ref.defaultingTag)
             out.append(.untagged(ref.defaultingTag.familiar))
-            if tags.count > 1 { return out }
         } else if tags.count > 1 && !force {
             throw EngineError(.conflict, "conflict: unable to delete \(record.id.short) (must be forced) - image is referenced in multiple repositories")
         } else {
@@ -97,8 +120,9 @@ extension Engine {
     /// `image prune`: dangling images, or with `all` every image (none is used by a container yet).
     public func pruneImages(all: Bool, labels: [String] = []) async throws -> (deleted: [DeleteItem], reclaimed: Int64) {
         var out: [DeleteItem] = []
+        let inUse = Set(await containers.all().map(\.imageID))
         for v in try await listImages(ImageFilters()) {
-            guard all || v.tags.isEmpty else { continue }
+            guard all || v.tags.isEmpty, !inUse.contains(v.record.id) else { continue }
             guard labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) else { continue }
             for t in v.tags { out.append(.untagged(t.familiar)) }
             try await images.delete(v.record.id)

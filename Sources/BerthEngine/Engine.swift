@@ -8,13 +8,25 @@ public final class Engine: Sendable {
     public let content: ContentStore
     public let snapshots: SnapshotStore
     public let images: ImageStore
+    public let containers: ContainerStore
+    let events = ContainerEvents()
+    let execs = ExecStore()
+    /// Runtime state: shim sockets.
+    public let execRoot: String
+    /// The berth-shim binary berthd starts for each container.
+    public let shimPath: String
     /// Scratch space on the same filesystem as the stores (spooled uploads, archives).
     public let tmpDir: String
     public let startedAt = Date()
 
-    /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done.
-    public init(dataRoot: String) async throws {
+    /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
+    /// finds the containers whose shims still run and watches them again.
+    public init(dataRoot: String, execRoot: String, shimPath: String) async throws {
         self.dataRoot = dataRoot
+        self.execRoot = execRoot
+        self.shimPath = shimPath
+        containers = try ContainerStore(root: "\(dataRoot)/containers")
+        try FileSystem.makeDirectory("\(execRoot)/shims")
         content = try ContentStore(root: "\(dataRoot)/content")
         snapshots = try SnapshotStore(root: "\(dataRoot)/layers")
         images = try ImageStore(path: "\(dataRoot)/images.json")
@@ -26,6 +38,7 @@ public final class Engine: Sendable {
         // Nothing is in flight yet, so whatever no image references was left by an interrupted
         // operation and can go.
         _ = await images.collectGarbage(content: content, snapshots: snapshots)
+        await adoptContainers()
     }
 
     /// Runs `body` with a lease that keeps what it writes safe from garbage collection. When

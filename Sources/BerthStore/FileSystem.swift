@@ -15,9 +15,10 @@ public enum FileSystem {
             if !ok { unlink(tmp) }
         }
         let written = data.withUnsafeBytes { buf -> Bool in
+            guard let base = buf.baseAddress else { return true }
             var done = 0
             while done < buf.count {
-                let n = write(fd, buf.baseAddress! + done, buf.count - done)
+                let n = write(fd, base + done, buf.count - done)
                 if n < 0 { if errno == EINTR { continue }; return false }
                 done += n
             }

@@ -17,7 +17,7 @@ public actor ImageStore {
         self.path = path
         if let data = FileManager.default.contents(atPath: path) {
             let d = JSONDecoder()
-            d.dateDecodingStrategy = .iso8601
+            d.dateDecodingStrategy = .custom(Self.decodeDate)
             do { doc = try d.decode(Document.self, from: data) } catch {
                 throw StoreError(.io, "image index \(path) is unreadable (\(error)); restore it from a backup or move it away to start empty")
             }
@@ -29,7 +29,7 @@ public actor ImageStore {
     func persist() throws(StoreError) {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom(Self.encodeDate)
         let data: Data
         do { data = try e.encode(doc) } catch { throw StoreError(.io, "encode image index: \(error)") }
         try FileSystem.writeAtomically(data, to: path)
@@ -60,7 +60,13 @@ public actor ImageStore {
         if let ref = try? Reference(parsing: name) {
             if let digest = ref.digest {
                 let key = "\(ref.repository)@\(digest)"
-                if let img = doc.images.values.first(where: { $0.repoDigests.contains(key) || ($0.id == digest) }) { return img }
+                // Stored familiar (`busybox@…`, as Docker's API shows them) or qualified: compare normalized.
+                let matches = { (stored: String) -> Bool in
+                    guard stored != key else { return true }
+                    guard let r = try? Reference(parsing: stored) else { return false }
+                    return r.repository == ref.repository && r.digest == digest
+                }
+                if let img = doc.images.values.first(where: { $0.repoDigests.contains(where: matches) || ($0.id == digest) }) { return img }
             } else if let id = doc.tags[ref.defaultingTag.description], let img = doc.images[id.description] {
                 return img
             }
@@ -170,5 +176,36 @@ public actor ImageStore {
             out.snapshots += 1
         }
         return out
+    }
+}
+
+extension ImageStore {
+    /// RFC 3339 with nanoseconds, like Go's RFC3339Nano. Plain `.iso8601` keeps whole seconds, so
+    /// a record read back after a restart differed from the one stored.
+    static func encodeDate(_ date: Date, to encoder: Encoder) throws {
+        let t = date.timeIntervalSinceReferenceDate
+        var whole = t.rounded(.down)
+        var nanos = Int(((t - whole) * 1e9).rounded())
+        if nanos >= 1_000_000_000 { whole += 1; nanos -= 1_000_000_000 }
+        let base = ISO8601DateFormatter().string(from: Date(timeIntervalSinceReferenceDate: whole))
+        var c = encoder.singleValueContainer()
+        try c.encode("\(base.dropLast()).\(String(format: "%09d", nanos))Z")
+    }
+
+    /// Reads RFC 3339 with or without a fraction (indexes written before nanoseconds were kept).
+    static func decodeDate(from decoder: Decoder) throws -> Date {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        var whole = s
+        var fraction = 0.0
+        if let dot = s.firstIndex(of: ".") {
+            let digits = s[s.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
+            fraction = Double("0.\(digits)") ?? 0
+            whole = String(s[..<dot]) + s[digits.endIndex...]
+        }
+        guard let base = ISO8601DateFormatter().date(from: whole) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "invalid RFC 3339 date \"\(s)\"")
+        }
+        return Date(timeIntervalSinceReferenceDate: base.timeIntervalSinceReferenceDate + fraction)
     }
 }

@@ -60,9 +60,11 @@ public final class SnapshotStore: Sendable {
         try FileSystem.writeAtomically(meta, to: "\(tmp)/snapshot.json")
         guard symlink("../\(chainID.encoded)/diff", "\(root)/l/\(link)") == 0 else { throw FileSystem.ioError("link snapshot") }
         if rename(tmp, dir(chainID)) != 0 {
+            let renameErrno = errno
             unlink("\(root)/l/\(link)")
             // Another unpack of the same layer won the race; its result is equally valid.
-            if errno == EEXIST || errno == ENOTEMPTY, let s = get(chainID) { return s }
+            if renameErrno == EEXIST || renameErrno == ENOTEMPTY, let s = get(chainID) { return s }
+            errno = renameErrno
             throw FileSystem.ioError("commit snapshot \(chainID)")
         }
         committed = true

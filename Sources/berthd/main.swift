@@ -20,6 +20,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: [.customShort("H"), .long], help: "The API socket, as unix:///path.")
     var host: String?
 
+    @Option(help: "The berth-shim binary (default: next to berthd).")
+    var shim: String?
+
     func run() async throws {
         let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
         for dir in [dataRoot, execRoot] {
@@ -32,7 +35,12 @@ struct Berthd: AsyncParsableCommand {
         let pid = "\(getpid())\n"
         ftruncate(lockFD, 0)
         _ = pid.withCString { write(lockFD, $0, strlen($0)) }
-        let engine = try await Engine(dataRoot: dataRoot)
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let shimPath = shim ?? (exe as NSString).deletingLastPathComponent + "/berth-shim"
+        guard FileManager.default.isExecutableFile(atPath: shimPath) else {
+            throw ValidationError("berth-shim not found at \(shimPath); install it next to berthd or pass --shim PATH")
+        }
+        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)
@@ -43,22 +51,24 @@ struct Berthd: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("berthd \(APIVersion.engineVersion) listening on unix://\(socket) (data root \(root))\n".utf8))
             }
         }
-        // SIGTERM/SIGINT stop serving cleanly (the socket file is removed); containers, once
-        // they exist, live on in their shims.
-        let stops = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+        // SIGTERM/SIGINT stop serving cleanly (the socket file is removed); containers live on
+        // in their shims.
+        var sources = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { serving.cancel() }
             source.resume()
             return source
         }
-        defer { stops.forEach { $0.cancel() } }
-        do {
-            try await serving.value
-        } catch is CancellationError {
-            return
-        }
-        if serving.isCancelled { return }
+        // Shims are berthd's children until it restarts: reap them as they exit. berthd starts no
+        // other child processes, so reaping any child is safe.
+        signal(SIGCHLD, SIG_DFL)
+        let reaper = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
+        reaper.setEventHandler { while waitpid(-1, nil, WNOHANG) > 0 {} }
+        reaper.resume()
+        sources.append(reaper)
+        defer { sources.forEach { $0.cancel() } }
+        try await serving.value
     }
 
     static func socketPath(_ host: String) throws -> String {

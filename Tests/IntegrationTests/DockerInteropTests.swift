@@ -122,3 +122,52 @@ extension Fixtures {
         return sha256(file: f)
     }
 }
+
+/// Containers driven by the real docker CLI and by docker-py, as DockerSpawner and compose do.
+@Suite(.serialized) struct DockerContainerInteropTests {
+    @Test func dockerCLIRunsPsLogsExecStopsAndRemoves() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let hi = d.docker("run", "--rm", "bb", "echo", "hi")
+        #expect(hi.status == 0, "\(hi.stderr)")
+        #expect(hi.stdout == "hi\n")
+        #expect(d.docker("run", "--rm", "bb", "sh", "-c", "exit 3").status == 3)
+        let missing = d.docker("run", "--rm", "bb", "nope")
+        #expect(missing.status == 127, "\(missing.stderr)")
+        let run = d.docker("run", "-d", "--name", "web", "bb", "sh", "-c", "echo up; exec sleep 1000")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(d.docker("ps", "--format", "{{.Names}} {{.State}}").stdout == "web running\n")
+        usleep(300_000)
+        #expect(d.docker("logs", "web").stdout == "up\n")
+        let ex = d.docker("exec", "web", "sh", "-c", "echo in; exit 2")
+        #expect(ex.stdout == "in\n")
+        #expect(ex.status == 2)
+        #expect(d.docker("stop", "-t", "0", "web").status == 0)
+        #expect(d.docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "web").stdout == "exited 137\n")
+        #expect(d.docker("rm", "web").status == 0)
+        #expect(d.docker("ps", "-aq").stdout.isEmpty)
+    }
+
+    @Test func dockerPyRunsLogsExecsStopsAndRemoves() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let script = """
+        import docker, time
+        c = docker.DockerClient(base_url='\(d.host)')
+        ctr = c.containers.run('bb', ['sh', '-c', 'echo hello from py; exec sleep 1000'], detach=True, name='pyt1')
+        for _ in range(50):
+            if ctr.logs(): break
+            time.sleep(0.1)
+        print(ctr.logs().decode().strip())
+        code, out = ctr.exec_run(['sh', '-c', 'echo exec ok; exit 0'])
+        print(code, out.decode().strip())
+        ctr.reload()
+        print(ctr.status)
+        ctr.stop(timeout=1)
+        ctr.reload()
+        print(ctr.status, ctr.attrs['State']['ExitCode'])
+        ctr.remove()
+        print(len(c.containers.list(all=True)))
+        """
+        let r = Run.run("/usr/bin/python3", ["-c", script])
+        #expect(r.stdout == "hello from py\n0 exec ok\nrunning\nexited 137\n0\n", "\(r.stderr)")
+    }
+}

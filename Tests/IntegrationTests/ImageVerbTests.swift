@@ -100,7 +100,7 @@ import Testing
         let d = try Daemon()
         let r = d.berth("inspect", "nope:1")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("No such image: nope:1"))
+        #expect(r.stderr.contains("No such object: nope:1"), "as docker inspect says it")
         let notTar = "\(d.dir)/not.tar"
         _ = FileManager.default.createFile(atPath: notTar, contents: Data(repeating: 0x41, count: 4096))
         let bad = d.berth("import", notTar, "x:1")

@@ -26,4 +26,7 @@ int berth_syncfs(int fd);
 /// O_PATH, which Swift's Glibc module does not export.
 extern const int berth_O_PATH;
 
+/// berth-shim's syscalls (namespaces, mounts, pty, capabilities).
+#include "CBerthRuntime.h"
+
 #endif

@@ -5,24 +5,31 @@ import Foundation
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Return low-level information on Berth objects")
 
-    @Argument(help: "Images to inspect") var names: [String]
+    @Argument(help: "Containers or images to inspect") var names: [String]
     @Option(name: .shortAndLong, help: "Format output using a Go template, or 'json'") var format: String?
     @Option(help: "Only inspect objects of this type (image)") var type: String?
 
     func run() throws {
-        if let type, type != "image" {
-            throw CLIError("inspect --type \(type): only images can be inspected in this version of berth")
+        if let type, type != "image", type != "container" {
+            throw CLIError("inspect --type \(type): berth can inspect containers and images")
         }
         guard !names.isEmpty else { throw CLIError("inspect needs at least one name") }
         let api = try API.connect()
         var found: [Any] = []
         var errors: [String] = []
         for n in names {
-            do {
-                found.append(try api.json("GET", "/images/\(n)/json"))
-            } catch let e as CLIError {
-                errors.append(e.message.replacingOccurrences(of: "Error response from daemon: ", with: ""))
+            // Like docker: a container of that name first, then an image.
+            var lastError = "No such object: \(n)"
+            var hit: Any?
+            for kind in type.map({ [$0] }) ?? ["container", "image"] {
+                do {
+                    hit = try api.json("GET", "/\(kind)s/\(n)/json")
+                    break
+                } catch let e as CLIError {
+                    if type != nil { lastError = e.message.replacingOccurrences(of: "Error response from daemon: ", with: "") }
+                }
             }
+            if let hit { found.append(hit) } else { errors.append(lastError) }
         }
         if let format, format != "json" {
             try Output.render(found.compactMap { $0 as? [String: Any] }, format: format, headers: [:])

@@ -1,0 +1,117 @@
+import BerthEngine
+import BerthRuntime
+import Foundation
+
+/// Docker's JSON shapes for containers (`ps` entries and `inspect`).
+enum ContainerJSON {
+    static let zeroTime = "0001-01-01T00:00:00Z"
+
+    static func hasLabel(_ filter: String, _ labels: [String: String]) -> Bool {
+        let p = filter.split(separator: "=", maxSplits: 1).map(String.init)
+        guard let v = labels[p[0]] else { return false }
+        return p.count == 1 || p[1] == v
+    }
+
+    /// `Up 5 seconds`, `Exited (0) 3 minutes ago`, `Created`.
+    static func status(_ s: ContainerState) -> String {
+        let now = Date()
+        func since(_ t: String?) -> String {
+            guard let t, let d = GoTime.parse(t) else { return "Less than a second" }
+            return humanDuration(now.timeIntervalSince(d))
+        }
+        switch s.status {
+        case .running: return "Up \(since(s.startedAt))"
+        case .paused: return "Up \(since(s.startedAt)) (Paused)"
+        case .exited: return "Exited (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago"
+        case .created: return "Created"
+        }
+    }
+
+    static func humanDuration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 1 { return "Less than a second" }
+        if s == 1 { return "1 second" }
+        if s < 60 { return "\(s) seconds" }
+        let m = s / 60
+        if m == 1 { return "About a minute" }
+        if m < 60 { return "\(m) minutes" }
+        let h = Int(seconds / 3600 + 0.5)
+        if h == 1 { return "About an hour" }
+        if h < 48 { return "\(h) hours" }
+        if h < 24 * 14 { return "\(h / 24) days" }
+        if h < 24 * 60 { return "\(h / 24 / 7) weeks" }
+        if h < 24 * 730 { return "\(h / 24 / 30) months" }
+        return "\(h / 24 / 365) years"
+    }
+
+    static func command(_ r: ContainerRecord) -> String {
+        ([r.path] + r.args).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+    }
+
+    static func summary(_ r: ContainerRecord, _ s: ContainerState) -> [String: Any] {
+        [
+            "Id": r.id, "Names": ["/" + r.name], "Image": r.image, "ImageID": r.imageID.description,
+            "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": s.status.rawValue,
+            "Status": status(s), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
+            "HostConfig": ["NetworkMode": r.hostConfig.NetworkMode ?? "default"],
+            "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r),
+        ]
+    }
+
+    static func mounts(_ r: ContainerRecord) -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        for b in r.hostConfig.Binds ?? [] {
+            let p = b.split(separator: ":").map(String.init)
+            guard p.count >= 2 else { continue }
+            let ro = p.count > 2 && p[2].split(separator: ",").contains("ro")
+            out.append(["Type": "bind", "Source": p[0], "Destination": p[1], "Mode": p.count > 2 ? p[2] : "", "RW": !ro, "Propagation": "rprivate"])
+        }
+        for m in r.hostConfig.Mounts ?? [] {
+            out.append(["Type": m.Type ?? "bind", "Source": m.Source ?? "", "Destination": m.Target ?? "", "Mode": "", "RW": !(m.ReadOnly ?? false), "Propagation": "rprivate"])
+        }
+        return out
+    }
+
+    /// Encodes a Codable value into JSONSerialization's world.
+    static func object<T: Encodable>(_ v: T) -> [String: Any] {
+        guard let data = try? JSONEncoder().encode(v), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return o
+    }
+
+    static func inspect(_ e: Engine, _ ref: String) async throws -> [String: Any] {
+        let r = try await e.containers.find(ref)
+        let s = e.state(r.id)
+        let bundle = e.containers.bundle(r.id)
+        var config = object(r.config)
+        config["Image"] = r.image
+        if config["Hostname"] == nil || (config["Hostname"] as? String)?.isEmpty == true { config["Hostname"] = r.shortID }
+        for k in ["Domainname", "User", "WorkingDir"] where config[k] == nil { config[k] = "" }
+        for k in ["AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce"] where config[k] == nil { config[k] = false }
+        for k in ["Cmd", "Entrypoint", "Env", "OnBuild"] where config[k] == nil { config[k] = NSNull() }
+        if config["Labels"] == nil { config["Labels"] = [String: String]() }
+        var host = object(r.hostConfig)
+        if host["NetworkMode"] == nil || (host["NetworkMode"] as? String)?.isEmpty == true { host["NetworkMode"] = "default" }
+        if host["RestartPolicy"] == nil { host["RestartPolicy"] = ["Name": "no", "MaximumRetryCount": 0] }
+        if host["LogConfig"] == nil || (host["LogConfig"] as? [String: Any])?["Type"] == nil { host["LogConfig"] = ["Type": "json-file", "Config": [String: String]()] }
+        for k in ["AutoRemove", "Privileged", "ReadonlyRootfs", "PublishAllPorts"] where host[k] == nil { host[k] = false }
+        for k in ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota"] where host[k] == nil { host[k] = 0 }
+        if host["PortBindings"] == nil { host["PortBindings"] = [String: Any]() }
+        let running = s.status == .running || s.status == .paused
+        return [
+            "Id": r.id, "Created": GoTime.format(r.created), "Path": r.path, "Args": r.args,
+            "State": [
+                "Status": s.status.rawValue, "Running": running, "Paused": s.status == .paused, "Restarting": false,
+                "OOMKilled": s.oomKilled, "Dead": false, "Pid": running ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
+                "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
+            ],
+            "Image": r.imageID.description, "ResolvConfPath": "\(bundle)/resolv.conf", "HostnamePath": "\(bundle)/hostname",
+            "HostsPath": "\(bundle)/hosts", "LogPath": e.logPath(r.id), "Name": "/" + r.name, "RestartCount": r.restartCount,
+            "Driver": "overlay", "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "", "ExecIDs": NSNull(),
+            "HostConfig": host,
+            "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
+            "Mounts": mounts(r), "Config": config,
+            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": [String: Any](), "Networks": [String: Any](),
+                                "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
+        ]
+    }
+}

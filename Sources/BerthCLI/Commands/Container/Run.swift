@@ -1,0 +1,132 @@
+import ArgumentParser
+import BerthAPI
+import Foundation
+import Glibc
+
+/// `berth run`: create, attach, start, and wait — docker's flow over the same API.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and run a new container from an image")
+
+    @OptionGroup var options: ContainerOptions
+    @Flag(name: .shortAndLong, help: "Run container in background and print container ID") var detach = false
+    @Flag(help: "Automatically remove the container when it exits") var rm = false
+    @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
+
+    func run() throws {
+        guard let image = imageAndCommand.first else { throw CLIError("\"berth run\" requires at least 1 argument: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]", exitCode: 125) }
+        let socket = try DaemonConnection.socketPath()
+        let id = try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: !detach, autoRemove: rm)
+        if detach {
+            try ContainerLifecycle.start(socket: socket, id: id)
+            print(id)
+            return
+        }
+        Glibc.exit(try ContainerLifecycle.attachStartWait(socket: socket, id: id, stdin: options.interactive, tty: options.tty, condition: rm ? "removed" : "next-exit"))
+    }
+}
+
+/// `berth create`.
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new container")
+
+    @OptionGroup var options: ContainerOptions
+    @Flag(help: "Automatically remove the container when it exits") var rm = false
+    @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
+
+    func run() throws {
+        guard let image = imageAndCommand.first else { throw CLIError("\"berth create\" requires at least 1 argument", exitCode: 125) }
+        let socket = try DaemonConnection.socketPath()
+        print(try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: false, autoRemove: rm))
+    }
+}
+
+/// `berth start`.
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers")
+
+    @Flag(name: .shortAndLong, help: "Attach STDOUT/STDERR and forward signals") var attach = false
+    @Flag(name: .shortAndLong, help: "Attach container's STDIN") var interactive = false
+    @Argument(help: "Containers") var containers: [String]
+
+    func run() throws {
+        let socket = try DaemonConnection.socketPath()
+        if attach || interactive {
+            guard containers.count == 1 else { throw CLIError("you cannot start and attach multiple containers at once") }
+            let info = try API(client: try UnixHTTPClient(socketPath: socket)).json("GET", "/containers/\(containers[0])/json") as? [String: Any] ?? [:]
+            let tty = (info["Config"] as? [String: Any])?["Tty"] as? Bool ?? false
+            Glibc.exit(try ContainerLifecycle.attachStartWait(socket: socket, id: info["Id"] as? String ?? containers[0], stdin: interactive, tty: tty, condition: "next-exit"))
+        }
+        var failed: [String] = []
+        for c in containers {
+            do {
+                try ContainerLifecycle.start(socket: socket, id: c)
+                print(c)
+            } catch let e as CLIError { failed.append(e.message) }
+        }
+        if !failed.isEmpty { throw CLIError(failed.joined(separator: "\n")) }
+    }
+}
+
+/// The steps `run`, `create` and `start -a` share.
+enum ContainerLifecycle {
+    static func create(socket: String, options: ContainerOptions, image: String, command: [String], attach: Bool, autoRemove: Bool) throws -> String {
+        let api = API(client: try UnixHTTPClient(socketPath: socket))
+        let body = try options.body(image: image, command: command, attach: attach, autoRemove: autoRemove)
+        var query: [(String, String)] = []
+        if let name = options.name { query.append(("name", name)) }
+        let data = try JSONSerialization.data(withJSONObject: body)
+        let resp: HTTPResponse
+        do {
+            resp = try api.call("POST", "/containers/create", query: query, headers: [("Content-Type", "application/json")], body: .data(data))
+        } catch let e as CLIError {
+            if e.message.contains("No such image") {
+                FileHandle.standardError.write(Data("Unable to find image '\(image)' locally\n".utf8))
+                throw CLIError("berth: \(e.message).\nPulling from registries is not available yet: load the image with `berth load` or make it with `berth import`.", exitCode: 125)
+            }
+            throw CLIError("berth: \(e.message)", exitCode: 125)
+        }
+        let obj = try JSONSerialization.jsonObject(with: try resp.readAll()) as? [String: Any] ?? [:]
+        for w in obj["Warnings"] as? [String] ?? [] { FileHandle.standardError.write(Data("WARNING: \(w)\n".utf8)) }
+        guard let id = obj["Id"] as? String else { throw CLIError("berth: the daemon did not return a container id", exitCode: 125) }
+        return id
+    }
+
+    static func start(socket: String, id: String) throws {
+        do {
+            _ = try API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/containers/\(id)/start")
+        } catch let e as CLIError {
+            throw CLIError("berth: \(e.message)", exitCode: exitCode(forStartError: e.message))
+        }
+    }
+
+    /// Docker's exit codes for a process that could not start.
+    static func exitCode(forStartError m: String) -> Int32 {
+        if m.contains("executable file not found") || m.contains("no such file or directory") { return 127 }
+        if m.contains("permission denied") { return 126 }
+        return 125
+    }
+
+    /// Attach, wait (headers first), start, stream, and return the exit code.
+    static func attachStartWait(socket: String, id: String, stdin: Bool, tty: Bool, condition: String) throws -> Int32 {
+        let stream = try AttachStream(socketPath: socket, id: id, stdin: stdin, tty: tty)
+        let waitClient = try UnixHTTPClient(socketPath: socket)
+        let wait = try waitClient.send(method: "POST", path: "/v\(APIVersion.current)/containers/\(id)/wait", query: [("condition", condition)])
+        try start(socket: socket, id: id)
+        var terminal = TerminalMode()
+        if tty {
+            if stdin { terminal.makeRaw() }
+            if let (h, w) = TerminalMode.size() {
+                _ = try? API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/containers/\(id)/resize", query: [("h", "\(h)"), ("w", "\(w)")])
+            }
+        }
+        if stdin { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
+        stream.pumpOutput()
+        terminal.restore()
+        let data = try wait.readAll()
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        if let err = (obj["Error"] as? [String: Any])?["Message"] as? String, !err.isEmpty {
+            FileHandle.standardError.write(Data("berth: \(err)\n".utf8))
+        }
+        return Int32((obj["StatusCode"] as? NSNumber)?.intValue ?? 125)
+    }
+}

@@ -1,0 +1,122 @@
+import BerthOCI
+import BerthRuntime
+import BerthStore
+import Foundation
+
+extension Engine {
+    /// `POST /containers/create`: validates the body, resolves the image and records the
+    /// container. Returns the id and warnings for the client to print.
+    public func createContainer(name: String?, body: Data) async throws -> (id: String, warnings: [String]) {
+        guard let raw = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw EngineError(.invalid, "the container config is not a JSON object")
+        }
+        try UnsupportedFields.check(raw)
+        let decoder = JSONDecoder()
+        var config: DockerConfig
+        do { config = try decoder.decode(DockerConfig.self, from: body) } catch {
+            throw EngineError(.invalid, "malformed container config: \(error)")
+        }
+        var host = DockerHostConfig()
+        if let h = raw["HostConfig"], !(h is NSNull) {
+            do { host = try decoder.decode(DockerHostConfig.self, from: try JSONSerialization.data(withJSONObject: h)) } catch {
+                throw EngineError(.invalid, "malformed HostConfig: \(error)")
+            }
+        }
+        guard let imageName = config.Image, !imageName.isEmpty else {
+            throw EngineError(.invalid, "config.Image is required: name the image to run")
+        }
+        let image = try await images.resolve(imageName)
+        let imageConfig = try ImageConfig.decode(try content.read(image.id)).config ?? ContainerConfig()
+        Self.merge(image: imageConfig, into: &config)
+        let argv = (config.Entrypoint ?? []) + (config.Cmd ?? [])
+        guard let path = argv.first else {
+            throw EngineError(.invalid, "No command specified: the image has no CMD or ENTRYPOINT; give a command after the image name")
+        }
+        var warnings: [String] = []
+        try validate(host, warnings: &warnings)
+
+        let containerName: String
+        if let name, !name.isEmpty {
+            let n = name.hasPrefix("/") ? String(name.dropFirst()) : name
+            guard Self.isValidName(n) else {
+                throw EngineError(.invalid, "Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            }
+            containerName = n
+        } else {
+            var n = Defaults.name()
+            while await containers.isNameTaken(n) { n = Defaults.name() + "\(Int.random(in: 0..<100))" }
+            containerName = n
+        }
+        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
+        let record = ContainerRecord(id: id, name: containerName, created: Date(), image: imageName, imageID: image.id,
+                                     config: config, hostConfig: host, path: path, args: Array(argv.dropFirst()))
+        try await containers.insert(record)
+        let bundle = containers.bundle(id)
+        for dir in ["upper", "work", "rootfs"] { try FileSystem.makeDirectory("\(bundle)/\(dir)", mode: 0o755) }
+        return (id, warnings)
+    }
+
+    /// Docker's merge of the image's run defaults into the create config.
+    static func merge(image: ContainerConfig, into c: inout DockerConfig) {
+        if (c.Entrypoint ?? []).isEmpty {
+            if (c.Cmd ?? []).isEmpty { c.Cmd = image.cmd }
+            if c.Entrypoint == nil { c.Entrypoint = image.entrypoint }
+        }
+        var env = image.env ?? []
+        for e in c.Env ?? [] {
+            let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
+            env.removeAll { $0 == key || $0.hasPrefix(key + "=") }
+            env.append(e)
+        }
+        c.Env = env
+        if (c.WorkingDir ?? "").isEmpty { c.WorkingDir = image.workingDir }
+        if (c.User ?? "").isEmpty { c.User = image.user }
+        if c.StopSignal == nil { c.StopSignal = image.stopSignal }
+        if c.Healthcheck == nil { c.Healthcheck = image.healthcheck }
+        c.Labels = (image.labels ?? [:]).merging(c.Labels ?? [:]) { _, user in user }
+        c.ExposedPorts = (image.exposedPorts ?? [:]).merging(c.ExposedPorts ?? [:]) { a, _ in a }
+        c.Volumes = (image.volumes ?? [:]).merging(c.Volumes ?? [:]) { a, _ in a }
+    }
+
+    static func isValidName(_ n: String) -> Bool {
+        let u = Array(n.utf8)
+        guard u.count >= 2, let f = u.first else { return false }
+        func alnum(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) }
+        return alnum(f) && u.dropFirst().allSatisfy { alnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Refuses what berthd cannot honour yet, with the reason; notes what it changes.
+    func validate(_ h: DockerHostConfig, warnings: inout [String]) throws(EngineError) {
+        switch h.NetworkMode ?? "default" {
+        case "", "default", "bridge":
+            warnings.append("no bridge network in berthd yet: the container has loopback only (--network host shares the host's network)")
+        case "none", "host": break
+        case let m:
+            throw EngineError(.invalid, "network mode \"\(m)\" is not supported by berthd yet; use none or host")
+        }
+        if let p = h.RestartPolicy?.Name, !p.isEmpty, p != "no" {
+            throw EngineError(.invalid, "restart policy \"\(p)\" is not supported by berthd yet; use --restart no")
+        }
+        if let t = h.LogConfig?.Type, !t.isEmpty, t != "json-file" {
+            throw EngineError(.invalid, "log driver \"\(t)\" is not supported; berthd writes json-file logs")
+        }
+        for opt in h.LogConfig?.Config?.keys.sorted() ?? [] where !["max-size", "max-file"].contains(opt) {
+            throw EngineError(.invalid, "unknown log opt '\(opt)' for json-file log driver (berthd supports max-size and max-file)")
+        }
+        for b in h.Binds ?? [] {
+            guard b.hasPrefix("/") else {
+                throw EngineError(.invalid, "named volumes (\(b)) are not supported by berthd yet; bind-mount a host directory with an absolute path instead")
+            }
+        }
+        for m in h.Mounts ?? [] where !["bind", "tmpfs"].contains(m.Type ?? "") {
+            throw EngineError(.invalid, "mount type \"\(m.Type ?? "")\" is not supported by berthd yet; use bind or tmpfs")
+        }
+        for opt in h.SecurityOpt ?? [] {
+            let key = opt.split(whereSeparator: { $0 == "=" || $0 == ":" }).first.map(String.init) ?? opt
+            guard ["seccomp", "no-new-privileges"].contains(key) else {
+                throw EngineError(.invalid, "security option \"\(opt)\" is not supported by berthd (it supports seccomp=… and no-new-privileges)")
+            }
+        }
+        _ = try Defaults.capabilities(add: h.CapAdd ?? [], drop: h.CapDrop ?? [], privileged: h.Privileged ?? false)
+    }
+}

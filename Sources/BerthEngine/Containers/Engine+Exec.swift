@@ -1,0 +1,95 @@
+import BerthRuntime
+import Foundation
+
+/// An exec created with `POST /containers/{id}/exec`, until its container goes.
+public struct ExecRecord: Sendable {
+    public let id: String
+    public let containerID: String
+    public let process: ProcessSpec
+    public let attachStdin: Bool
+    public let attachStdout: Bool
+    public let attachStderr: Bool
+}
+
+/// Execs by id (Docker keeps them in memory too).
+actor ExecStore {
+    private var execs: [String: ExecRecord] = [:]
+    func add(_ e: ExecRecord) { execs[e.id] = e }
+    func get(_ id: String) throws(EngineError) -> ExecRecord {
+        guard let e = execs[id] else { throw EngineError(.notFound, "No such exec instance: \(id)") }
+        return e
+    }
+    func ids(of container: String) -> [String] { execs.values.filter { $0.containerID == container }.map(\.id) }
+}
+
+extension Engine {
+    /// Docker's exec create body.
+    struct ExecBody: Decodable {
+        var User: String?
+        var Privileged: Bool?
+        var Tty: Bool?
+        var AttachStdin: Bool?
+        var AttachStdout: Bool?
+        var AttachStderr: Bool?
+        var Env: [String]?
+        var WorkingDir: String?
+        var Cmd: [String]?
+        var DetachKeys: String?
+    }
+
+    /// `POST /containers/{id}/exec`.
+    public func createExec(_ ref: String, body: Data) async throws -> String {
+        let r = try await containers.find(ref)
+        guard await events.isRunning(r.id) else { throw EngineError(.conflict, "Container \(r.id) is not running") }
+        let b: ExecBody
+        do { b = try JSONDecoder().decode(ExecBody.self, from: body) } catch { throw EngineError(.invalid, "malformed exec config: \(error)") }
+        guard let cmd = b.Cmd, !cmd.isEmpty else { throw EngineError(.invalid, "No exec command specified") }
+        if let keys = b.DetachKeys, !keys.isEmpty { throw EngineError(.invalid, "--detach-keys is not supported by berthd yet") }
+        let spec = try JSONDecoder().decode(ContainerSpec.self, from: Data(contentsOf: URL(fileURLWithPath: "\(containers.bundle(r.id))/spec.json")))
+        var env = spec.process.env
+        for e in b.Env ?? [] {
+            let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
+            env.removeAll { $0.hasPrefix(key + "=") }
+            env.append(e)
+        }
+        let privileged = b.Privileged ?? false
+        var process = ProcessSpec(args: cmd, env: env, cwd: (b.WorkingDir ?? "").isEmpty ? spec.process.cwd : (b.WorkingDir ?? "/"),
+                                  user: (b.User ?? "").isEmpty ? spec.process.user : (b.User ?? ""),
+                                  capabilities: privileged ? Defaults.allCapabilities : spec.process.capabilities)
+        process.terminal = b.Tty ?? false
+        process.openStdin = b.AttachStdin ?? false
+        process.stdinOnce = true
+        process.noNewPrivileges = spec.process.noNewPrivileges
+        process.additionalGroups = spec.process.additionalGroups
+        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
+        await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
+                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true))
+        return id
+    }
+
+    /// `POST /exec/{id}/start`: asks the shim to run it and runs `body` with its stream.
+    public func startExec(_ id: String, _ body: (ExecRecord, inout ShimClient.Stream) async throws -> Void) async throws {
+        let e = try await execs.get(id)
+        guard await events.isRunning(e.containerID) else { throw EngineError(.conflict, "Container \(e.containerID) is not running") }
+        try await shim(e.containerID).withSession(.exec(id: id, process: e.process)) { reply, stream in
+            guard reply.ok else { throw EngineError(.invalid, "OCI runtime exec failed: \(reply.error ?? "exec failed"): unknown") }
+            try await body(e, &stream)
+        }
+    }
+
+    /// The exec's record, for choosing the stream type before it starts.
+    public func exec(_ id: String) async throws -> ExecRecord { try await execs.get(id) }
+
+    /// `GET /exec/{id}/json`: the record and, once the shim wrote it, the outcome.
+    public func inspectExec(_ id: String) async throws -> (ExecRecord, ExecState?) {
+        let e = try await execs.get(id)
+        let path = "\(containers.bundle(e.containerID))/execs/\(id).json"
+        let state = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(ExecState.self, from: $0) }
+        return (e, state)
+    }
+
+    public func resizeExec(_ id: String, height: UInt16, width: UInt16) async throws {
+        let e = try await execs.get(id)
+        _ = try await shim(e.containerID).call(.resizeExec(id: id, height: height, width: width))
+    }
+}

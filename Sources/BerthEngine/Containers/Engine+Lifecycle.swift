@@ -1,0 +1,174 @@
+import BerthRuntime
+import BerthStore
+import Foundation
+import Glibc
+
+extension Engine {
+    /// The shim's last report, or `created` when the container never started.
+    public func state(_ id: String) -> ContainerState {
+        let path = "\(containers.bundle(id))/state.json"
+        if let data = FileManager.default.contents(atPath: path), let s = try? JSONDecoder().decode(ContainerState.self, from: data) {
+            return s
+        }
+        return ContainerState(status: .created, pid: 0, shimPid: 0)
+    }
+
+    /// Watches a running container through a stream-less attach; the shim closes it at exit.
+    func watch(_ id: String) {
+        let client = shim(id)
+        Task {
+            await client.waitForExit()
+            await self.handleExit(id)
+        }
+    }
+
+    /// After the shim reported an exit (or vanished): record it, announce it, apply --rm.
+    func handleExit(_ id: String) async {
+        var s = state(id)
+        if s.status == .running || s.status == .paused {
+            // The shim died without recording an exit: the container went with it (its init has
+            // PDEATHSIG), or is killed now. Docker shows such a container as killed.
+            if s.pid > 0 { kill(s.pid, SIGKILL) }
+            s.status = .exited
+            s.exitCode = 137
+            s.finishedAt = GoTime.format(Date())
+            s.error = "the container's shim (pid \(s.shimPid)) exited unexpectedly"
+            s.pid = 0
+            if let data = try? JSONEncoder().encode(s) {
+                try? FileSystem.writeAtomically(data, to: "\(containers.bundle(id))/state.json")
+            }
+        }
+        unlink(shimSocket(id))
+        await events.exited(id, code: s.exitCode ?? 0)
+        if let r = try? await containers.find(id), r.hostConfig.AutoRemove == true {
+            await containers.remove(id)
+            await events.removed(id)
+        }
+    }
+
+    /// Re-adopts containers after a berthd restart: live shims are watched again; containers whose
+    /// shim is gone (crash, lost exec root) are reconciled to exited.
+    func adoptContainers() async {
+        for r in await containers.all() {
+            let s = state(r.id)
+            switch s.status {
+            case .running, .paused:
+                if (try? await shim(r.id).call(.state)) != nil {
+                    await events.started(r.id)
+                    watch(r.id)
+                } else {
+                    await handleExit(r.id)
+                }
+            case .exited:
+                await events.exited(r.id, code: s.exitCode ?? 0)
+            case .created:
+                break
+            }
+        }
+    }
+
+    public func isRunning(_ id: String) async -> Bool { await events.isRunning(id) }
+
+    /// `stop`: the stop signal, then SIGKILL after `timeout` seconds. False if it was not running (304).
+    public func stopContainer(_ ref: String, timeout: Int?) async throws -> Bool {
+        let r = try await containers.find(ref)
+        guard await events.isRunning(r.id) else { return false }
+        let grace = timeout ?? r.config.StopTimeout ?? 10
+        let sig = try Signals.parse(r.config.StopSignal ?? "SIGTERM")
+        _ = try? await shim(r.id).call(.signal(sig))
+        if grace > 0, await waitStopped(r.id, seconds: Double(grace)) { return true }
+        _ = try? await shim(r.id).call(.signal(SIGKILL))
+        _ = await waitStopped(r.id, seconds: 30)
+        return true
+    }
+
+    /// True when the container stopped within `seconds`. Polls: a continuation-based wait
+    /// cannot be cancelled when the grace period runs out.
+    func waitStopped(_ id: String, seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while await events.isRunning(id) {
+            if Date() >= deadline { return false }
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return true
+    }
+
+    /// `kill -s`.
+    public func killContainer(_ ref: String, signal: String?) async throws {
+        let r = try await containers.find(ref)
+        let sig = try Signals.parse(signal ?? "KILL")
+        guard await events.isRunning(r.id) else {
+            throw EngineError(.conflict, "Cannot kill container: \(ref): Container \(r.id) is not running")
+        }
+        _ = try await shim(r.id).call(.signal(sig))
+    }
+
+    /// `rm`: refuses a running container unless `force`, which kills it first.
+    public func removeContainer(_ ref: String, force: Bool) async throws {
+        let r = try await containers.find(ref)
+        if await events.isRunning(r.id) {
+            guard force else {
+                throw EngineError(.conflict, "cannot remove container \"/\(r.name)\": container is running: stop the container before removing or force remove")
+            }
+            _ = try? await shim(r.id).call(.signal(SIGKILL))
+            _ = await waitStopped(r.id, seconds: 30)
+        }
+        await containers.remove(r.id)
+        unlink(shimSocket(r.id))
+        await events.removed(r.id)
+    }
+
+    /// `wait`: the exit code, per Docker's conditions.
+    public func waitContainer(_ ref: String, condition: String?) async throws -> Int32 {
+        let r = try await containers.find(ref)
+        let c: ContainerEvents.Condition
+        switch condition ?? "" {
+        case "", "not-running": c = .notRunning
+        case "next-exit": c = .nextExit
+        case "removed": c = .removed
+        default: throw EngineError(.invalid, "invalid condition: \"\(condition ?? "")\" (use not-running, next-exit or removed)")
+        }
+        return await events.wait(r.id, c, currentExit: state(r.id).exitCode ?? 0)
+    }
+
+    public func renameContainer(_ ref: String, to name: String) async throws {
+        let n = name.hasPrefix("/") ? String(name.dropFirst()) : name
+        guard Self.isValidName(n) else { throw EngineError(.invalid, "Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed") }
+        let r = try await containers.find(ref)
+        try await containers.rename(r.id, to: n)
+    }
+
+    /// Attaches once the container runs (`docker run` and `start -a` attach before they start)
+    /// and runs `body` with the stream. False when the container was removed before it started.
+    public func attach(_ ref: String, stdin: Bool, stdout: Bool, stderr: Bool, waitForStart: Bool,
+                       _ body: (inout ShimClient.Stream) async throws -> Void) async throws -> Bool {
+        let r = try await containers.find(ref)
+        if waitForStart {
+            guard await events.waitStarted(r.id) else { return false }
+        } else if !(await events.isRunning(r.id)) {
+            throw EngineError(.conflict, "You cannot attach to a stopped container, start it first")
+        }
+        try await shim(r.id).withSession(.attach(stdin: stdin, stdout: stdout, stderr: stderr)) { _, stream in
+            if waitForStart { await events.attached(r.id) }
+            try await body(&stream)
+        }
+        return true
+    }
+
+    public func resize(_ ref: String, height: UInt16, width: UInt16) async throws {
+        let r = try await containers.find(ref)
+        guard await events.isRunning(r.id) else { throw EngineError(.conflict, "Container \(r.id) is not running") }
+        _ = try await shim(r.id).call(.resize(height: height, width: width))
+    }
+
+    /// `container prune`: every stopped container.
+    public func pruneContainers() async -> [String] {
+        var out: [String] = []
+        for r in await containers.all() where !(await events.isRunning(r.id)) {
+            await containers.remove(r.id)
+            await events.removed(r.id)
+            out.append(r.id)
+        }
+        return out
+    }
+}

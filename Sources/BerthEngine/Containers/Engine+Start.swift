@@ -1,0 +1,274 @@
+import BerthOCI
+import BerthRuntime
+import BerthStore
+import Foundation
+import Glibc
+
+extension Engine {
+    /// The control socket of a container's shim. Kept short: unix socket paths are limited to 107 bytes.
+    func shimSocket(_ id: String) -> String { "\(execRoot)/shims/\(id.prefix(16)).sock" }
+
+    func shim(_ id: String) -> ShimClient { ShimClient(socketPath: shimSocket(id)) }
+
+    /// `POST /containers/{id}/start`. Returns false when it was already running (Docker's 304).
+    public func startContainer(_ ref: String) async throws -> Bool {
+        let record = try await containers.find(ref)
+        if await events.isRunning(record.id) { return false }
+        let bundle = containers.bundle(record.id)
+        let spec = try await containerSpec(record, bundle: bundle)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
+        unlink("\(bundle)/state.json")
+        let socket = shimSocket(record.id)
+        let (shimPid, reportFD) = try await Blocking.run { [shimPath] in try Self.spawnShim(shimPath, bundle: bundle, socket: socket) }
+        let reportTask = Task { try await Blocking.run { try Self.readReport(fd: reportFD, bundle: bundle) } }
+        _ = try await containers.update(record.id) { $0.shimPid = shimPid }
+        // The shim holds the process until `start`: attaches that came first connect now, so
+        // they see every byte even of a container that exits at once.
+        let client = shim(record.id)
+        if await waitListening(client, shimPid: shimPid) {
+            let early = await events.shimReady(record.id)
+            for _ in 0..<2000 where await events.attachedCount(record.id) < early {
+                try? await Task.sleep(nanoseconds: 1_000_000)
+            }
+            _ = try? await client.call(.start)
+        }
+        let report = try await reportTask.value
+        guard report.pid != nil else {
+            let code = report.exitCode ?? 125
+            await events.exited(record.id, code: code)
+            await handleExit(record.id)
+            throw EngineError(code == 125 ? .internalError : .invalid,
+                              "failed to create task for container: \(report.error ?? "the shim did not start the process"): unknown")
+        }
+        await events.started(record.id)
+        watch(record.id)
+        return true
+    }
+
+    /// Waits until the new shim answers on its socket (false if it exited first).
+    func waitListening(_ client: ShimClient, shimPid: Int32) async -> Bool {
+        for _ in 0..<2500 {
+            if (try? await client.call(.state)) != nil { return true }
+            if kill(shimPid, 0) != 0 { return false }
+            try? await Task.sleep(nanoseconds: 2_000_000)
+        }
+        return false
+    }
+
+    /// Starts berth-shim detached (own session), holding the container until `start`. Returns its
+    /// pid and the read end of the pipe its start report will come on.
+    static func spawnShim(_ shimPath: String, bundle: String, socket: String) throws -> (pid: Int32, reportFD: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw EngineError(.internalError, "pipe: \(String(cString: strerror(errno)))") }
+        // Close-on-exec, so no other child berthd spawns meanwhile inherits the shim's pipe.
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "\(bundle)/shim.log", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // POSIX_SPAWN_SETSID (0x80): the shim leaves berthd's session and outlives it.
+        posix_spawnattr_setflags(&attr, Int16(0x80))
+        let argv = [shimPath, "--bundle", bundle, "--socket", socket, "--wait-for-start"]
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, shimPath, &actions, &attr, &cargs, environ)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw EngineError(.internalError, "cannot start berth-shim at \(shimPath): \(String(cString: strerror(rc))); install it next to berthd")
+        }
+        return (pid, fds[0])
+    }
+
+    /// Reads the shim's one-line start report and closes the pipe.
+    static func readReport(fd: Int32, bundle: String) throws -> ShimStartReport {
+        defer { close(fd) }
+        var data = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 { break }
+            data.append(contentsOf: buf[0..<n])
+            if data.contains(0x0a) { break }
+        }
+        guard let report = try? JSONDecoder().decode(ShimStartReport.self, from: Data(data.prefix { $0 != 0x0a })) else {
+            let log = (try? String(contentsOfFile: "\(bundle)/shim.log", encoding: .utf8)) ?? ""
+            throw EngineError(.internalError, "berth-shim exited without a start report; its log says: \(log.suffix(500))")
+        }
+        return report
+    }
+
+    /// The fully resolved spec the shim runs.
+    func containerSpec(_ r: ContainerRecord, bundle: String) async throws -> ContainerSpec {
+        guard let image = await images.image(r.imageID) else {
+            throw EngineError(.notFound, "the image of container \(r.name) (\(r.imageID.short)) is gone")
+        }
+        var lowers: [String] = []
+        for chain in image.chainIDs.reversed() {
+            guard let s = snapshots.get(chain) else { throw EngineError(.internalError, "layer \(chain.short) of \(r.image) is missing from the store") }
+            lowers.append(snapshots.shortLowerDir(s))
+        }
+        let h = r.hostConfig, c = r.config
+        let privileged = h.Privileged ?? false
+        let hostname = (c.Hostname ?? "").isEmpty ? r.shortID : (c.Hostname ?? r.shortID)
+        var env = c.Env ?? []
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(Defaults.path, at: 0) }
+        env.removeAll { $0.hasPrefix("HOSTNAME=") }
+        env.insert("HOSTNAME=\(hostname)", at: 1)
+        if r.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
+        var process = ProcessSpec(args: [r.path] + r.args, env: env, cwd: (c.WorkingDir ?? "").isEmpty ? "/" : (c.WorkingDir ?? "/"),
+                                  user: c.User ?? "", capabilities: try Defaults.capabilities(add: h.CapAdd ?? [], drop: h.CapDrop ?? [], privileged: privileged))
+        process.additionalGroups = h.GroupAdd ?? []
+        process.terminal = r.tty
+        process.openStdin = c.OpenStdin ?? false
+        process.stdinOnce = c.StdinOnce ?? false
+        process.consoleSize = (h.ConsoleSize ?? []).allSatisfy({ $0 == 0 }) ? nil : h.ConsoleSize
+        process.rlimits = (h.Ulimits ?? []).map { ProcessSpec.Rlimit(type: "RLIMIT_" + $0.Name.uppercased(), soft: UInt64(max(0, $0.Soft)), hard: UInt64(max(0, $0.Hard))) }
+        var seccomp = ContainerSpec.Seccomp.default
+        for opt in h.SecurityOpt ?? [] {
+            if opt.hasPrefix("no-new-privileges") { process.noNewPrivileges = !opt.hasSuffix("false") }
+            if opt.hasPrefix("seccomp") {
+                let value = String(opt.drop { $0 != "=" && $0 != ":" }.dropFirst())
+                if value == "unconfined" {
+                    seccomp = .unconfined
+                } else {
+                    // The docker CLI sends the profile's content; a path is read here.
+                    let profile = "\(bundle)/seccomp.json"
+                    let data = value.hasPrefix("{") ? Data(value.utf8) : (FileManager.default.contents(atPath: value) ?? Data())
+                    guard !data.isEmpty else { throw EngineError(.invalid, "seccomp profile \(value) is empty or unreadable") }
+                    try FileSystem.writeAtomically(data, to: profile)
+                    seccomp = .profile(profile)
+                }
+            }
+        }
+        var spec = ContainerSpec(
+            id: r.id,
+            rootfs: .init(layersDir: snapshots.root, lowerDirs: lowers, upperDir: "\(bundle)/upper", workDir: "\(bundle)/work", mountPoint: "\(bundle)/rootfs"),
+            process: process, hostname: hostname, log: try logSpec(r, bundle: bundle))
+        spec.domainname = c.Domainname ?? ""
+        spec.rootfs.readOnly = h.ReadonlyRootfs ?? false
+        spec.namespaces.network = h.NetworkMode == "host" ? "host" : "none"
+        spec.privileged = privileged
+        spec.seccomp = privileged ? .unconfined : seccomp
+        spec.maskedPaths = privileged ? [] : Defaults.maskedPaths
+        spec.readonlyPaths = privileged ? [] : Defaults.readonlyPaths
+        spec.mounts = try mounts(h)
+        spec.stopSignal = try Signals.parse(c.StopSignal ?? "SIGTERM")
+        spec.initProcess = h.Init ?? false
+        spec.cgroup = Self.cgroup(r)
+        try writeEtcFiles(r, hostname: hostname, bundle: bundle, spec: &spec)
+        return spec
+    }
+
+    /// Every container gets a cgroup (stats, pause, limits) at `berth/<id>`.
+    static func cgroup(_ r: ContainerRecord) -> ContainerSpec.CgroupSpec {
+        let h = r.hostConfig
+        var cg = ContainerSpec.CgroupSpec(path: "berth/\(r.id)")
+        func positive(_ v: Int64?) -> Int64? { (v ?? 0) > 0 ? v : nil }
+        cg.memory = positive(h.Memory)
+        cg.memorySwap = (h.MemorySwap ?? 0) != 0 ? h.MemorySwap : nil
+        if let n = positive(h.NanoCpus) {
+            cg.cpuPeriod = 100_000
+            cg.cpuQuota = n * 100_000 / 1_000_000_000
+        } else {
+            cg.cpuPeriod = positive(h.CpuPeriod)
+            cg.cpuQuota = positive(h.CpuQuota)
+        }
+        cg.cpuShares = positive(h.CpuShares)
+        cg.cpusetCpus = (h.CpusetCpus ?? "").isEmpty ? nil : h.CpusetCpus
+        cg.pidsLimit = positive(h.PidsLimit)
+        return cg
+    }
+
+    func logSpec(_ r: ContainerRecord, bundle: String) throws -> ContainerSpec.LogSpec {
+        var log = ContainerSpec.LogSpec(path: logPath(r.id))
+        if let s = r.hostConfig.LogConfig?.Config?["max-size"] { log.maxSize = try Self.parseSize(s, option: "max-size") }
+        if let f = r.hostConfig.LogConfig?.Config?["max-file"] {
+            guard let n = Int(f), n >= 1 else { throw EngineError(.invalid, "invalid value for max-file: \(f) (a number ≥ 1)") }
+            log.maxFiles = n
+        }
+        return log
+    }
+
+    /// The json-file log of a container.
+    public func logPath(_ id: String) -> String { "\(containers.bundle(id))/\(id)-json.log" }
+
+    /// `10m`, `1g`, `512k`, `100` (bytes).
+    static func parseSize(_ s: String, option: String) throws(EngineError) -> Int64 {
+        let lower = s.lowercased()
+        let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        for (u, mult) in units where lower.hasSuffix(u) {
+            if let n = Double(lower.dropLast(u.count)), n > 0 { return Int64(n * Double(mult)) }
+        }
+        if let n = Int64(lower), n > 0 { return n }
+        throw EngineError(.invalid, "invalid value for \(option): \(s) (use a size like 10m, 512k or 1g)")
+    }
+
+    func mounts(_ h: DockerHostConfig) throws -> [ContainerSpec.Mount] {
+        var out: [ContainerSpec.Mount] = []
+        for b in h.Binds ?? [] {
+            let parts = b.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 2, parts[1].hasPrefix("/") else {
+                throw EngineError(.invalid, "invalid volume specification: '\(b)' (expected /host/path:/container/path[:ro])")
+            }
+            let opts = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
+            guard FileManager.default.fileExists(atPath: parts[0]) || (try? FileSystem.makeDirectory(parts[0], mode: 0o755)) != nil else {
+                throw EngineError(.invalid, "cannot create bind source \(parts[0])")
+            }
+            out.append(.init(type: "bind", source: parts[0], destination: parts[1], options: opts.contains("ro") ? ["ro"] : ["rw"]))
+        }
+        for m in h.Mounts ?? [] {
+            guard let target = m.Target, target.hasPrefix("/") else { throw EngineError(.invalid, "--mount needs an absolute target") }
+            if m.Type == "tmpfs" {
+                var opts = ["nosuid", "nodev"]
+                if let s = m.TmpfsOptions?.SizeBytes, s > 0 { opts.append("size=\(s)") }
+                if let mode = m.TmpfsOptions?.Mode, mode > 0 { opts.append("mode=\(String(mode, radix: 8))") }
+                out.append(.init(type: "tmpfs", source: "tmpfs", destination: target, options: opts))
+            } else {
+                guard let src = m.Source, src.hasPrefix("/") else { throw EngineError(.invalid, "--mount type=bind needs an absolute source") }
+                guard FileManager.default.fileExists(atPath: src) else {
+                    throw EngineError(.invalid, "invalid mount config for type \"bind\": bind source path does not exist: \(src)")
+                }
+                out.append(.init(type: "bind", source: src, destination: target, options: m.ReadOnly == true ? ["ro"] : ["rw"]))
+            }
+        }
+        for (dst, o) in (h.Tmpfs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out.append(.init(type: "tmpfs", source: "tmpfs", destination: dst, options: ["nosuid", "nodev"] + o.split(separator: ",").map(String.init)))
+        }
+        return out
+    }
+
+    /// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its bundle.
+    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, spec: inout ContainerSpec) throws {
+        let h = r.hostConfig
+        var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+        for extra in h.ExtraHosts ?? [] {
+            let p = extra.split(separator: ":", maxSplits: 1).map(String.init)
+            guard p.count == 2 else { throw EngineError(.invalid, "invalid --add-host \(extra) (expected host:ip)") }
+            hosts += "\(p[1])\t\(p[0])\n"
+        }
+        if spec.namespaces.network != "host" { hosts += "127.0.1.1\t\(hostname)\n" }
+        var resolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
+            resolv = (h.Dns ?? []).map { "nameserver \($0)\n" }.joined()
+            if let s = h.DnsSearch, !s.isEmpty { resolv += "search \(s.joined(separator: " "))\n" }
+            if let o = h.DnsOptions, !o.isEmpty { resolv += "options \(o.joined(separator: " "))\n" }
+        }
+        try FileSystem.writeAtomically(Data(hosts.utf8), to: "\(bundle)/hosts")
+        try FileSystem.writeAtomically(Data("\(hostname)\n".utf8), to: "\(bundle)/hostname")
+        try FileSystem.writeAtomically(Data(resolv.utf8), to: "\(bundle)/resolv.conf")
+        spec.etcHosts = "\(bundle)/hosts"
+        spec.etcHostname = "\(bundle)/hostname"
+        spec.etcResolvConf = "\(bundle)/resolv.conf"
+    }
+}
