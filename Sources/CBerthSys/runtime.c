@@ -51,7 +51,13 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, int
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    /* RESOLVE_BENEATH/IN_ROOT fail with EAGAIN when any rename or mount races the lookup
+       (anywhere on the system); the lookup is then simply retried. */
+    for (int attempt = 0; attempt < 64; attempt++) {
+        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN) return fd;
+    }
+    return -1;
 }
 
 int berth_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {

@@ -17,7 +17,13 @@ int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int 
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    /* RESOLVE_BENEATH/IN_ROOT fail with EAGAIN when any rename or mount races the lookup
+       (anywhere on the system); the lookup is then simply retried. */
+    for (int attempt = 0; attempt < 64; attempt++) {
+        int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN) return fd;
+    }
+    return -1;
 }
 
 int berth_mknodat(int dirfd, const char *name, mode_t mode, unsigned int maj, unsigned int min) {

@@ -300,10 +300,10 @@ import Testing
     }
 }
 
-@Suite struct ExtractBudgetTests {
-    /// Replacing entries must not rescan everything seen so far (the superlinear-unpack class of
-    /// bug). The budget is loose: on ext4 most of the time goes to the kernel reusing freed inodes.
-    @Test func manyReplacementsExtractWithinBudget() throws {
+@Suite struct ManyReplacementsTests {
+    /// Thousands of entries replacing earlier ones (dirs by files, through symlinks) end in the
+    /// right tree. How long it takes is for bench/, not a test.
+    @Test func manyReplacementsExtractToTheLastEntryOfEachName() throws {
         let box = try Sandbox()
         let n = 2000
         var entries: [TarEntry] = []
@@ -311,9 +311,8 @@ import Testing
         for i in 0..<n { entries += [.symlink("l/\(i)", to: "../d/\(i)"), .file("l/\(i)/g", "y")] }
         for i in 0..<n { entries += [.file("d/\(i)", "now a file"), .file("l/\(i)", "and this")] }
         let layer = try box.tar(entries)
-        let elapsed = try ContinuousClock().measure { _ = try box.extract(layer) }
+        _ = try box.extract(layer)
         #expect(contents(box.at("d/\(n - 1)")) == "now a file")
         #expect(contents(box.at("l/0")) == "and this")
-        #expect(elapsed < .seconds(60), "took \(elapsed)")
     }
 }
