@@ -1,36 +1,11 @@
+import BerthAPI
 import Foundation
 
 /// Docker's ways of printing sizes, ages, ids and rows.
 enum Output {
-    /// go-units HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits ("4.26MB").
-    static func humanSize(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-        var size = Double(bytes)
-        var i = 0
-        while size >= 1000 && i < units.count - 1 {
-            size /= 1000
-            i += 1
-        }
-        return String(format: "%.3g", size) + units[i]
-    }
+    static func humanSize(_ bytes: Int64) -> String { HumanUnits.size(bytes) }
 
-    /// go-units HumanDuration: "Less than a second", "About a minute", "3 weeks".
-    static func humanDuration(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        if s < 1 { return "Less than a second" }
-        if s == 1 { return "1 second" }
-        if s < 60 { return "\(s) seconds" }
-        let m = Int(seconds / 60)
-        if m == 1 { return "About a minute" }
-        if m < 60 { return "\(m) minutes" }
-        let h = Int(seconds / 3600 + 0.5)
-        if h == 1 { return "About an hour" }
-        if h < 48 { return "\(h) hours" }
-        if h < 24 * 7 * 2 { return "\(h / 24) days" }
-        if h < 24 * 30 * 2 { return "\(h / 24 / 7) weeks" }
-        if h < 24 * 365 * 2 { return "\(h / 24 / 30) months" }
-        return "\(Int(seconds / 3600 / 24 / 365)) years"
-    }
+    static func humanDuration(_ seconds: Double) -> String { HumanUnits.duration(seconds) }
 
     static func ago(_ unix: Double) -> String {
         humanDuration(Date().timeIntervalSince1970 - unix) + " ago"

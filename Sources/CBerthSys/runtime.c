@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CBerthRuntime.h"
+#include "CBerthSys.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -46,18 +47,7 @@ int berth_pivot_root(const char *new_root, const char *put_old) {
 }
 
 int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, int no_symlinks) {
-    struct open_how how;
-    memset(&how, 0, sizeof(how));
-    how.flags = (unsigned long long)(flags | O_CLOEXEC);
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    /* RESOLVE_BENEATH/IN_ROOT fail with EAGAIN when any rename or mount races the lookup
-       (anywhere on the system); the lookup is then simply retried. */
-    for (int attempt = 0; attempt < 64; attempt++) {
-        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-        if (fd >= 0 || errno != EAGAIN) return fd;
-    }
-    return -1;
+    return berth_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0));
 }
 
 int berth_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {

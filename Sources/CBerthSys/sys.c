@@ -11,12 +11,12 @@
 #include <sys/xattr.h>
 #include <linux/openat2.h>
 
-int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int no_symlinks) {
+int berth_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve) {
     struct open_how how;
     memset(&how, 0, sizeof(how));
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
+    how.resolve = resolve;
     /* RESOLVE_BENEATH/IN_ROOT fail with EAGAIN when any rename or mount races the lookup
        (anywhere on the system); the lookup is then simply retried. */
     for (int attempt = 0; attempt < 64; attempt++) {
@@ -24,6 +24,10 @@ int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int 
         if (fd >= 0 || errno != EAGAIN) return fd;
     }
     return -1;
+}
+
+int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int no_symlinks) {
+    return berth_openat2(dirfd, path, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0));
 }
 
 int berth_mknodat(int dirfd, const char *name, mode_t mode, unsigned int maj, unsigned int min) {

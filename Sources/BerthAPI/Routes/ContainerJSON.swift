@@ -17,7 +17,7 @@ enum ContainerJSON {
         let now = Date()
         func since(_ t: String?) -> String {
             guard let t, let d = GoTime.parse(t) else { return "Less than a second" }
-            return humanDuration(now.timeIntervalSince(d))
+            return HumanUnits.duration(now.timeIntervalSince(d))
         }
         switch s.status {
         case .running: return "Up \(since(s.startedAt))"
@@ -25,23 +25,6 @@ enum ContainerJSON {
         case .exited: return "Exited (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago"
         case .created: return "Created"
         }
-    }
-
-    static func humanDuration(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        if s < 1 { return "Less than a second" }
-        if s == 1 { return "1 second" }
-        if s < 60 { return "\(s) seconds" }
-        let m = s / 60
-        if m == 1 { return "About a minute" }
-        if m < 60 { return "\(m) minutes" }
-        let h = Int(seconds / 3600 + 0.5)
-        if h == 1 { return "About an hour" }
-        if h < 48 { return "\(h) hours" }
-        if h < 24 * 14 { return "\(h / 24) days" }
-        if h < 24 * 60 { return "\(h / 24 / 7) weeks" }
-        if h < 24 * 730 { return "\(h / 24 / 30) months" }
-        return "\(h / 24 / 365) years"
     }
 
     static func command(_ r: ContainerRecord) -> String {

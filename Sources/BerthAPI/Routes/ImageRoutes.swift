@@ -187,7 +187,7 @@ enum ImageRoutes {
         for await e in events {
             switch e {
             case .layer(let id, let bytes) where !quiet:
-                let size = formatBytes(bytes)
+                let size = HumanUnits.size(bytes, precision: 4)
                 try await c.streamMessage(["status": "Loading layer", "id": id.short, "progressDetail": ["current": bytes, "total": bytes],
                                            "progress": "[==================================================>]  \(size)/\(size)"])
             case .message(let line):
@@ -203,15 +203,6 @@ enum ImageRoutes {
             try await c.streamMessage(["errorDetail": ["message": message], "error": message])
         }
         try await c.w.end()
-    }
-
-    /// go-units HumanSize, as docker's progress bars print it.
-    static func formatBytes(_ n: Int64) -> String {
-        var size = Double(n)
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var i = 0
-        while size >= 1000 && i < units.count - 1 { size /= 1000; i += 1 }
-        return String(format: "%.4g", size) + units[i]
     }
 
     static func save(_ c: RouteContext, names: [String]) async throws {

@@ -19,7 +19,8 @@ actor ExecStore {
         guard let e = execs[id] else { throw EngineError(.notFound, "No such exec instance: \(id)") }
         return e
     }
-    func ids(of container: String) -> [String] { execs.values.filter { $0.containerID == container }.map(\.id) }
+    /// Forgets a removed container's execs.
+    func removeAll(of container: String) { execs = execs.filter { $0.value.containerID != container } }
 }
 
 extension Engine {

@@ -41,8 +41,7 @@ extension Engine {
         unlink(shimSocket(id))
         await events.exited(id, code: s.exitCode ?? 0)
         if let r = try? await containers.find(id), r.hostConfig.AutoRemove == true {
-            await containers.remove(id)
-            await events.removed(id)
+            await forget(id)
         }
     }
 
@@ -113,9 +112,15 @@ extension Engine {
             _ = try? await shim(r.id).call(.signal(SIGKILL))
             _ = await waitStopped(r.id, seconds: 30)
         }
-        await containers.remove(r.id)
-        unlink(shimSocket(r.id))
-        await events.removed(r.id)
+        await forget(r.id)
+    }
+
+    /// Removes a stopped container's record, bundle and execs, and wakes `wait?condition=removed`.
+    func forget(_ id: String) async {
+        await containers.remove(id)
+        await execs.removeAll(of: id)
+        unlink(shimSocket(id))
+        await events.removed(id)
     }
 
     /// `wait`: the exit code, per Docker's conditions.
@@ -165,8 +170,7 @@ extension Engine {
     public func pruneContainers() async -> [String] {
         var out: [String] = []
         for r in await containers.all() where !(await events.isRunning(r.id)) {
-            await containers.remove(r.id)
-            await events.removed(r.id)
+            await forget(r.id)
             out.append(r.id)
         }
         return out

@@ -7,6 +7,10 @@
 /// opens `path` under `dirfd` and fails with EXDEV/ELOOP instead of leaving it.
 int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int no_symlinks);
 
+/// openat2(2) with the given RESOLVE_* flags, O_CLOEXEC added, retried while the kernel
+/// reports a racing rename (EAGAIN).
+int berth_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve);
+
 /// mknodat(2) for a character/block device from major/minor.
 int berth_mknodat(int dirfd, const char *name, mode_t mode, unsigned int major, unsigned int minor);
 
