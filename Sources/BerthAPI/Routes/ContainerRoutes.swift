@@ -72,16 +72,17 @@ enum ContainerRoutes {
         let all = c.req.queryBool("all") || f["status"] != nil || f["exited"] != nil
         var rows: [(Date, [String: Any])] = []
         for r in await c.engine.containers.all() {
-            let s = c.engine.state(r.id)
-            let status = s.status.rawValue
-            if !all && s.status != .running && s.status != .paused { continue }
+            let st = await c.engine.status(r)
+            let s = st.state
+            let status = st.name
+            if !all && !st.running { continue }
             if let ids = f["id"], !ids.contains(where: { r.id.hasPrefix($0) }) { continue }
             if let names = f["name"], !names.contains(where: { r.name.contains($0.hasPrefix("/") ? String($0.dropFirst()) : $0) }) { continue }
             if let st = f["status"], !st.contains(status) { continue }
             if let ex = f["exited"], !(s.status == .exited && ex.contains(String(s.exitCode ?? 0))) { continue }
             if let labels = f["label"], !labels.allSatisfy({ ContainerJSON.hasLabel($0, r.config.Labels ?? [:]) }) { continue }
             if let anc = f["ancestor"], !anc.contains(where: { $0 == r.image || r.imageID.description.hasPrefix($0) || r.imageID.encoded.hasPrefix($0) }) { continue }
-            rows.append((r.created, ContainerJSON.summary(r, s)))
+            rows.append((r.created, ContainerJSON.summary(r, st)))
         }
         rows.sort { $0.0 > $1.0 }
         var out = rows.map(\.1)
