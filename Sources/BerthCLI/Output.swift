@@ -14,6 +14,18 @@ enum Output {
         return String(format: "%.3g", size) + units[i]
     }
 
+    /// go-units BytesSize: binary units, 4 significant digits ("332KiB", "23.54GiB").
+    static func bytesSize(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+        var size = bytes
+        var i = 0
+        while size >= 1024 && i < units.count - 1 {
+            size /= 1024
+            i += 1
+        }
+        return String(format: "%.4g", size) + units[i]
+    }
+
     /// go-units HumanDuration: "Less than a second", "About a minute", "3 weeks".
     static func humanDuration(_ seconds: Double) -> String {
         let s = Int(seconds)

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 
 /// `/containers/...`: create, list, inspect, start, stop, restart, kill, wait, attach, logs,
-/// remove, resize, rename, prune.
+/// remove, resize, rename, prune, pause, unpause, stats, top, update.
 enum ContainerRoutes {
     static func handle(_ c: RouteContext) async throws -> Bool {
         let p = c.path
@@ -47,6 +47,20 @@ enum ContainerRoutes {
             var body = try await c.body.collect(upTo: 1 << 20)
             let id = try await e.createExec(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
             try await c.json(["Id": id], status: 201)
+        case ("POST", "pause"):
+            try await e.pauseContainer(id)
+            try await c.noContent()
+        case ("POST", "unpause"):
+            try await e.unpauseContainer(id)
+            try await c.noContent()
+        case ("GET", "stats"): try await stats(c, id)
+        case ("GET", "top"):
+            let list = try await e.top(id, psArgs: c.req.queryValue("ps_args"))
+            try await c.json(["Titles": list.titles, "Processes": list.processes])
+        case ("POST", "update"):
+            var body = try await c.body.collect(upTo: 1 << 20)
+            let warnings = try await e.updateContainer(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
+            try await c.json(["Warnings": warnings])
         case ("POST", "rename"):
             guard let name = c.req.queryValue("name"), !name.isEmpty else { throw APIError.badRequest("rename needs name") }
             try await e.renameContainer(id, to: name)
