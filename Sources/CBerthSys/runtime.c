@@ -51,7 +51,13 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, int
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    /* EAGAIN: a rename or mount anywhere on the system raced a ".." step of the scoped lookup;
+     * openat2(2) says to retry. Containers starting and stopping mount all the time. */
+    int fd, tries = 0;
+    do {
+        fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    } while (fd < 0 && errno == EAGAIN && ++tries < 1000);
+    return fd;
 }
 
 int berth_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {
