@@ -45,13 +45,15 @@ struct RestartPolicyTests {
     @Test func backoffDoublesFrom100msToAMinuteAndResetsAfterALongRun() async {
         let restarts = ContainerRestarts()
         var delays: [Duration] = []
-        for _ in 0..<12 { delays.append(await restarts.nextDelay("c", ranFor: 1) ?? .zero) }
+        for _ in 0..<12 { delays.append(await restarts.prepare("c", ranFor: 1)?.delay ?? .zero) }
         #expect(delays.prefix(4) == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800)])
         #expect(delays.last == .seconds(60))
-        #expect(await restarts.nextDelay("c", ranFor: 10) == .milliseconds(100), "a 10 s run starts over")
+        #expect(await restarts.prepare("c", ranFor: 10)?.delay == .milliseconds(100), "a 10 s run starts over")
+        #expect(await restarts.isRestarting("c"))
         #expect(await restarts.cancel("c"))
-        #expect(await restarts.nextDelay("c", ranFor: 1) == nil, "a user stop ends restarts")
+        #expect(!(await restarts.isRestarting("c")), "the pending restart is dropped")
+        #expect(await restarts.prepare("c", ranFor: 1) == nil, "a user stop ends restarts")
         await restarts.reset("c")
-        #expect(await restarts.nextDelay("c", ranFor: 1) == .milliseconds(100), "until the next user start")
+        #expect(await restarts.prepare("c", ranFor: 1)?.delay == .milliseconds(100), "until the next user start")
     }
 }

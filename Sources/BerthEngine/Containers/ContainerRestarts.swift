@@ -23,22 +23,22 @@ actor ContainerRestarts {
     private var entries: [String: Entry] = [:]
     private var generation = 0
 
-    /// The delay before the next automatic restart of a container that ran `ranFor` seconds,
-    /// or nil when a user stop or kill cancelled restarts.
-    func nextDelay(_ id: String, ranFor: Double) -> Duration? {
+    /// Marks the container restarting (Docker's `State.Restarting` from now on) and returns the
+    /// backoff before its restart, for a container that ran `ranFor` seconds, with the restart's
+    /// ticket; nil when a user stop or kill cancelled restarts.
+    func prepare(_ id: String, ranFor: Double) -> (delay: Duration, ticket: Int)? {
         var e = entries[id] ?? Entry()
         guard !e.canceled else { return nil }
         if ranFor >= Self.resetAfter { e.delay = .zero }
         e.delay = e.delay == .zero ? Self.firstDelay : min(e.delay * 2, Self.maximumDelay)
+        generation += 1
+        e.pending = generation
         entries[id] = e
-        return e.delay
+        return (e.delay, generation)
     }
 
-    /// Marks the container restarting and runs `restart` after `delay` unless cancelled first.
-    func schedule(_ id: String, after delay: Duration, _ restart: @escaping @Sendable (Int) async -> Void) {
-        generation += 1
-        let ticket = generation
-        entries[id, default: Entry()].pending = ticket
+    /// Runs `restart` with its ticket once `delay` has passed.
+    nonisolated func launch(after delay: Duration, ticket: Int, _ restart: @escaping @Sendable (Int) async -> Void) {
         Task {
             try? await Task.sleep(for: delay)
             await restart(ticket)

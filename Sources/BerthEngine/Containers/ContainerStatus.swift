@@ -25,7 +25,8 @@ extension Engine {
     /// The container's state with berthd's knowledge of pause and pending restarts.
     public func status(_ r: ContainerRecord) async -> ContainerStatus {
         let s = state(r.id)
-        let restarting = await isRestarting(r.id)
+        // From the exit on (even before berthd has announced it) until the new run's shim reports.
+        let restarting = await restarts.isRestarting(r.id) && s.status != .running && s.status != .paused
         let paused = !restarting && (s.status == .paused || (s.status == .running && r.paused == true))
         return ContainerStatus(state: s, paused: paused, restarting: restarting)
     }

@@ -11,9 +11,13 @@ extension Engine {
         else { return false }
         let started = s.startedAt.flatMap(GoTime.parse) ?? Date()
         let finished = s.finishedAt.flatMap(GoTime.parse) ?? Date()
-        guard let delay = await restarts.nextDelay(r.id, ranFor: finished.timeIntervalSince(started)) else { return false }
-        guard (try? await containers.update(r.id, { $0.restartCount += 1 })) != nil else { return false }
-        await restarts.schedule(r.id, after: delay) { ticket in
+        // Restarting before the count changes: inspect never sees the new count on an exited container.
+        guard let (delay, ticket) = await restarts.prepare(r.id, ranFor: finished.timeIntervalSince(started)) else { return false }
+        guard (try? await containers.update(r.id, { $0.restartCount += 1 })) != nil else {
+            await restarts.finish(r.id, ticket: ticket)
+            return false
+        }
+        restarts.launch(after: delay, ticket: ticket) { ticket in
             await self.restartAfterBackoff(r.id, ticket: ticket)
         }
         return true

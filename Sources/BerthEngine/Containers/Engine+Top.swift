@@ -1,12 +1,5 @@
 import BerthRuntime
 import Foundation
-import Glibc
-
-/// `docker top`'s answer: `ps`'s column titles and one row per process of the container.
-public struct ProcessList: Sendable {
-    public var titles: [String]
-    public var processes: [[String]]
-}
 
 extension Engine {
     /// `GET /containers/{id}/top?ps_args=`: runs the host's `ps` (`-ef` unless told otherwise)
