@@ -7,6 +7,18 @@ enum Output {
 
     static func humanDuration(_ seconds: Double) -> String { HumanUnits.duration(seconds) }
 
+    /// go-units BytesSize: binary units, 4 significant digits ("332KiB", "23.54GiB").
+    static func bytesSize(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+        var size = bytes
+        var i = 0
+        while size >= 1024 && i < units.count - 1 {
+            size /= 1024
+            i += 1
+        }
+        return String(format: "%.4g", size) + units[i]
+    }
+
     static func ago(_ unix: Double) -> String {
         humanDuration(Date().timeIntervalSince1970 - unix) + " ago"
     }

@@ -10,6 +10,7 @@ public final class Engine: Sendable {
     public let images: ImageStore
     public let containers: ContainerStore
     let events = ContainerEvents()
+    let restarts = ContainerRestarts()
     let execs = ExecStore()
     /// Runtime state: shim sockets.
     public let execRoot: String

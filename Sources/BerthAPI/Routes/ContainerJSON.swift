@@ -12,13 +12,16 @@ enum ContainerJSON {
         return p.count == 1 || p[1] == v
     }
 
-    /// `Up 5 seconds`, `Exited (0) 3 minutes ago`, `Created`.
-    static func status(_ s: ContainerState) -> String {
+    /// `Up 5 seconds`, `Up 2 minutes (Paused)`, `Restarting (1) 3 seconds ago`, `Exited (0) 3 minutes ago`, `Created`.
+    static func status(_ st: ContainerStatus) -> String {
         let now = Date()
+        let s = st.state
         func since(_ t: String?) -> String {
             guard let t, let d = GoTime.parse(t) else { return "Less than a second" }
             return HumanUnits.duration(now.timeIntervalSince(d))
         }
+        if st.restarting { return "Restarting (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago" }
+        if st.paused { return "Up \(since(s.startedAt)) (Paused)" }
         switch s.status {
         case .running: return "Up \(since(s.startedAt))"
         case .paused: return "Up \(since(s.startedAt)) (Paused)"
@@ -31,11 +34,11 @@ enum ContainerJSON {
         ([r.path] + r.args).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
     }
 
-    static func summary(_ r: ContainerRecord, _ s: ContainerState) -> [String: Any] {
+    static func summary(_ r: ContainerRecord, _ st: ContainerStatus) -> [String: Any] {
         [
             "Id": r.id, "Names": ["/" + r.name], "Image": r.image, "ImageID": r.imageID.description,
-            "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": s.status.rawValue,
-            "Status": status(s), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
+            "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": st.name,
+            "Status": status(st), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
             "HostConfig": ["NetworkMode": r.hostConfig.NetworkMode ?? "default"],
             "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r),
         ]
@@ -63,7 +66,8 @@ enum ContainerJSON {
 
     static func inspect(_ e: Engine, _ ref: String) async throws -> [String: Any] {
         let r = try await e.containers.find(ref)
-        let s = e.state(r.id)
+        let st = await e.status(r)
+        let s = st.state
         let bundle = e.containers.bundle(r.id)
         var config = object(r.config)
         config["Image"] = r.image
@@ -79,12 +83,12 @@ enum ContainerJSON {
         for k in ["AutoRemove", "Privileged", "ReadonlyRootfs", "PublishAllPorts"] where host[k] == nil { host[k] = false }
         for k in ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota"] where host[k] == nil { host[k] = 0 }
         if host["PortBindings"] == nil { host["PortBindings"] = [String: Any]() }
-        let running = s.status == .running || s.status == .paused
+        let running = st.running
         return [
             "Id": r.id, "Created": GoTime.format(r.created), "Path": r.path, "Args": r.args,
             "State": [
-                "Status": s.status.rawValue, "Running": running, "Paused": s.status == .paused, "Restarting": false,
-                "OOMKilled": s.oomKilled, "Dead": false, "Pid": running ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
+                "Status": st.name, "Running": running, "Paused": st.paused, "Restarting": st.restarting,
+                "OOMKilled": s.oomKilled, "Dead": false, "Pid": running && !st.restarting ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
                 "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
             ],
             "Image": r.imageID.description, "ResolvConfPath": "\(bundle)/resolv.conf", "HostnamePath": "\(bundle)/hostname",

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 
 /// `/containers/...`: create, list, inspect, start, stop, restart, kill, wait, attach, logs,
-/// remove, resize, rename, prune.
+/// remove, resize, rename, prune, pause, unpause, stats, top, update.
 enum ContainerRoutes {
     static func handle(_ c: RouteContext) async throws -> Bool {
         let p = c.path
@@ -47,6 +47,20 @@ enum ContainerRoutes {
             var body = try await c.body.collect(upTo: 1 << 20)
             let id = try await e.createExec(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
             try await c.json(["Id": id], status: 201)
+        case ("POST", "pause"):
+            try await e.pauseContainer(id)
+            try await c.noContent()
+        case ("POST", "unpause"):
+            try await e.unpauseContainer(id)
+            try await c.noContent()
+        case ("GET", "stats"): try await stats(c, id)
+        case ("GET", "top"):
+            let list = try await e.top(id, psArgs: c.req.queryValue("ps_args"))
+            try await c.json(["Titles": list.titles, "Processes": list.processes])
+        case ("POST", "update"):
+            var body = try await c.body.collect(upTo: 1 << 20)
+            let warnings = try await e.updateContainer(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
+            try await c.json(["Warnings": warnings])
         case ("POST", "rename"):
             guard let name = c.req.queryValue("name"), !name.isEmpty else { throw APIError.badRequest("rename needs name") }
             try await e.renameContainer(id, to: name)
@@ -72,16 +86,17 @@ enum ContainerRoutes {
         let all = c.req.queryBool("all") || f["status"] != nil || f["exited"] != nil
         var rows: [(Date, [String: Any])] = []
         for r in await c.engine.containers.all() {
-            let s = c.engine.state(r.id)
-            let status = s.status.rawValue
-            if !all && s.status != .running && s.status != .paused { continue }
+            let st = await c.engine.status(r)
+            let s = st.state
+            let status = st.name
+            if !all && !st.running { continue }
             if let ids = f["id"], !ids.contains(where: { r.id.hasPrefix($0) }) { continue }
             if let names = f["name"], !names.contains(where: { r.name.contains($0.hasPrefix("/") ? String($0.dropFirst()) : $0) }) { continue }
             if let st = f["status"], !st.contains(status) { continue }
             if let ex = f["exited"], !(s.status == .exited && ex.contains(String(s.exitCode ?? 0))) { continue }
             if let labels = f["label"], !labels.allSatisfy({ ContainerJSON.hasLabel($0, r.config.Labels ?? [:]) }) { continue }
             if let anc = f["ancestor"], !anc.contains(where: { $0 == r.image || r.imageID.description.hasPrefix($0) || r.imageID.encoded.hasPrefix($0) }) { continue }
-            rows.append((r.created, ContainerJSON.summary(r, s)))
+            rows.append((r.created, ContainerJSON.summary(r, st)))
         }
         rows.sort { $0.0 > $1.0 }
         var out = rows.map(\.1)

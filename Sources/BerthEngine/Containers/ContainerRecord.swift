@@ -21,6 +21,12 @@ public struct ContainerRecord: Codable, Sendable {
     public var restartCount = 0
     /// The shim of the current or last run.
     public var shimPid: Int32 = 0
+    /// Docker's HasBeenManuallyStopped: a user `stop` or `kill` since the last user `start`;
+    /// `unless-stopped` then stays stopped, also across berthd restarts. Optional: records
+    /// written before restart policies lack it.
+    public var manuallyStopped: Bool?
+    /// `pause` froze the container's cgroup (the shim's state.json still says running).
+    public var paused: Bool?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }

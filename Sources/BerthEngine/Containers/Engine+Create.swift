@@ -94,8 +94,9 @@ extension Engine {
         case let m:
             throw EngineError(.invalid, "network mode \"\(m)\" is not supported by berthd yet; use none or host")
         }
-        if let p = h.RestartPolicy?.Name, !p.isEmpty, p != "no" {
-            throw EngineError(.invalid, "restart policy \"\(p)\" is not supported by berthd yet; use --restart no")
+        if let p = h.RestartPolicy {
+            if h.AutoRemove == true && !p.isNone { throw EngineError(.invalid, "can't create 'AutoRemove' container with restart policy") }
+            try p.validate()
         }
         if let t = h.LogConfig?.Type, !t.isEmpty, t != "json-file" {
             throw EngineError(.invalid, "log driver \"\(t)\" is not supported; berthd writes json-file logs")

@@ -41,7 +41,7 @@ extension Engine {
     /// `POST /containers/{id}/exec`.
     public func createExec(_ ref: String, body: Data) async throws -> String {
         let r = try await containers.find(ref)
-        guard await events.isRunning(r.id) else { throw EngineError(.conflict, "Container \(r.id) is not running") }
+        try await requireActive(r)
         let b: ExecBody
         do { b = try JSONDecoder().decode(ExecBody.self, from: body) } catch { throw EngineError(.invalid, "malformed exec config: \(error)") }
         guard let cmd = b.Cmd, !cmd.isEmpty else { throw EngineError(.invalid, "No exec command specified") }
@@ -71,11 +71,18 @@ extension Engine {
     /// `POST /exec/{id}/start`: asks the shim to run it and runs `body` with its stream.
     public func startExec(_ id: String, _ body: (ExecRecord, inout ShimClient.Stream) async throws -> Void) async throws {
         let e = try await execs.get(id)
-        guard await events.isRunning(e.containerID) else { throw EngineError(.conflict, "Container \(e.containerID) is not running") }
+        try await requireActive(try await containers.find(e.containerID))
         try await shim(e.containerID).withSession(.exec(id: id, process: e.process)) { reply, stream in
             guard reply.ok else { throw EngineError(.invalid, "OCI runtime exec failed: \(reply.error ?? "exec failed"): unknown") }
             try await body(e, &stream)
         }
+    }
+
+    /// Docker's check before an exec: running, neither restarting nor paused (an exec would
+    /// join the frozen cgroup and hang).
+    func requireActive(_ r: ContainerRecord) async throws {
+        try await requireRunning(r)
+        if r.paused == true { throw EngineError(.conflict, "Container \(r.id) is paused, unpause the container before exec") }
     }
 
     /// The exec's record, for choosing the stream type before it starts.

@@ -22,13 +22,15 @@ extension Engine {
         }
     }
 
-    /// After the shim reported an exit (or vanished): record it, announce it, apply --rm.
-    func handleExit(_ id: String) async {
+    /// After the shim reported an exit (or vanished): record it, restart it per its policy
+    /// (not when `restart` is false: a start that failed), announce it, apply --rm.
+    func handleExit(_ id: String, restart: Bool = true) async {
         var s = state(id)
         if s.status == .running || s.status == .paused {
-            // The shim died without recording an exit: the container went with it (its init has
-            // PDEATHSIG), or is killed now. Docker shows such a container as killed.
-            if s.pid > 0 { kill(s.pid, SIGKILL) }
+            // The shim died without recording an exit (a crash, a reboot): what is left of the
+            // container is killed through its cgroup, not by the recorded pid, which after a
+            // reboot may be another process's. Docker shows such a container as killed.
+            if let cgroup = try? openCgroup(id) { _ = try? await Blocking.run { try cgroup.destroy() } }
             s.status = .exited
             s.exitCode = 137
             s.finishedAt = GoTime.format(Date())
@@ -39,6 +41,12 @@ extension Engine {
             }
         }
         unlink(shimSocket(id))
+        let record = try? await containers.find(id)
+        if let record, record.paused == true { await unpauseForStop(record) }
+        if restart, let record, await scheduleRestart(record, exit: s) {
+            await events.exited(id, code: s.exitCode ?? 0)
+            return
+        }
         await events.exited(id, code: s.exitCode ?? 0)
         if let r = try? await containers.find(id), r.hostConfig.AutoRemove == true {
             await forget(id)
@@ -46,7 +54,8 @@ extension Engine {
     }
 
     /// Re-adopts containers after a berthd restart: live shims are watched again; containers whose
-    /// shim is gone (crash, lost exec root) are reconciled to exited.
+    /// shim is gone (crash, reboot) are reconciled to exited, then started again when their
+    /// restart policy says so.
     func adoptContainers() async {
         for r in await containers.all() {
             let s = state(r.id)
@@ -54,9 +63,10 @@ extension Engine {
             case .running, .paused:
                 if (try? await shim(r.id).call(.state)) != nil {
                     await events.started(r.id)
+                    await reconcilePaused(r)
                     watch(r.id)
                 } else {
-                    await handleExit(r.id)
+                    await handleExit(r.id, restart: false)
                 }
             case .exited:
                 await events.exited(r.id, code: s.exitCode ?? 0)
@@ -64,14 +74,23 @@ extension Engine {
                 break
             }
         }
+        await restartAfterBoot()
     }
 
     public func isRunning(_ id: String) async -> Bool { await events.isRunning(id) }
 
     /// `stop`: the stop signal, then SIGKILL after `timeout` seconds. False if it was not running (304).
+    /// A paused container is thawed first; a restarting one stays stopped; neither restarts.
     public func stopContainer(_ ref: String, timeout: Int?) async throws -> Bool {
         let r = try await containers.find(ref)
+        if await isRestarting(r.id) {
+            await markManuallyStopped(r, cancel: true)
+            // A restart already starting it has now: that run is stopped below.
+            if !(await events.isRunning(r.id)) { return true }
+        }
         guard await events.isRunning(r.id) else { return false }
+        await markManuallyStopped(r, cancel: true)
+        await unpauseForStop(r)
         let grace = timeout ?? r.config.StopTimeout ?? 10
         let sig = try Signals.parse(r.config.StopSignal ?? "SIGTERM")
         _ = try? await shim(r.id).call(.signal(sig))
@@ -92,25 +111,42 @@ extension Engine {
         return true
     }
 
-    /// `kill -s`.
+    /// `kill -s`. As in Docker, any signal marks the container manually stopped; the stop
+    /// signal or SIGKILL also ends automatic restarts and thaws a paused container.
     public func killContainer(_ ref: String, signal: String?) async throws {
         let r = try await containers.find(ref)
         let sig = try Signals.parse(signal ?? "KILL")
+        let exitOnNext = sig == SIGKILL || sig == (try? Signals.parse(r.config.StopSignal ?? "SIGTERM"))
+        if await isRestarting(r.id) {
+            await markManuallyStopped(r, cancel: exitOnNext)
+            if !(await events.isRunning(r.id)) { return }
+        }
         guard await events.isRunning(r.id) else {
             throw EngineError(.conflict, "Cannot kill container: \(ref): Container \(r.id) is not running")
         }
+        await markManuallyStopped(r, cancel: exitOnNext)
         _ = try await shim(r.id).call(.signal(sig))
+        if exitOnNext { await unpauseForStop(r) }
     }
 
     /// `rm`: refuses a running container unless `force`, which kills it first.
     public func removeContainer(_ ref: String, force: Bool) async throws {
         let r = try await containers.find(ref)
-        if await events.isRunning(r.id) {
+        let restarting = await isRestarting(r.id)
+        let running = await events.isRunning(r.id)
+        if restarting || running {
             guard force else {
-                throw EngineError(.conflict, "cannot remove container \"/\(r.name)\": container is running: stop the container before removing or force remove")
+                if r.paused == true {
+                    throw EngineError(.conflict, "cannot remove container \"/\(r.name)\": container is paused and must be unpaused first")
+                }
+                throw EngineError(.conflict, "cannot remove container \"/\(r.name)\": container is \(restarting ? "restarting" : "running"): stop the container before removing or force remove")
             }
-            _ = try? await shim(r.id).call(.signal(SIGKILL))
-            _ = await waitStopped(r.id, seconds: 30)
+            await markManuallyStopped(r, cancel: true)
+            if await events.isRunning(r.id) {
+                _ = try? await shim(r.id).call(.signal(SIGKILL))
+                await unpauseForStop(r)
+                _ = await waitStopped(r.id, seconds: 30)
+            }
         }
         await forget(r.id)
     }
@@ -119,6 +155,7 @@ extension Engine {
     func forget(_ id: String) async {
         await containers.remove(id)
         await execs.removeAll(of: id)
+        await restarts.reset(id)
         unlink(shimSocket(id))
         await events.removed(id)
     }
@@ -170,6 +207,8 @@ extension Engine {
     public func pruneContainers() async -> [String] {
         var out: [String] = []
         for r in await containers.all() where !(await events.isRunning(r.id)) {
+            // Restarting counts as running, as in Docker.
+            if await restarts.isRestarting(r.id) { continue }
             await forget(r.id)
             out.append(r.id)
         }

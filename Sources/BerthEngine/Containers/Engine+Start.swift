@@ -11,8 +11,10 @@ extension Engine {
     func shim(_ id: String) -> ShimClient { ShimClient(socketPath: shimSocket(id)) }
 
     /// `POST /containers/{id}/start`. Returns false when it was already running (Docker's 304).
-    public func startContainer(_ ref: String) async throws -> Bool {
+    /// A restart policy's own restarts keep the restart count and backoff (`resetRestartPolicy` false).
+    public func startContainer(_ ref: String, resetRestartPolicy: Bool = true) async throws -> Bool {
         let record = try await containers.find(ref)
+        if resetRestartPolicy, !(try await prepareUserStart(record)) { return false }
         if await events.isRunning(record.id) { return false }
         let bundle = containers.bundle(record.id)
         let spec = try await containerSpec(record, bundle: bundle)
@@ -38,7 +40,7 @@ extension Engine {
         guard report.pid != nil else {
             let code = report.exitCode ?? 125
             await events.exited(record.id, code: code)
-            await handleExit(record.id)
+            await handleExit(record.id, restart: false)
             throw EngineError(code == 125 ? .internalError : .invalid,
                               "failed to create task for container: \(report.error ?? "the shim did not start the process"): unknown")
         }

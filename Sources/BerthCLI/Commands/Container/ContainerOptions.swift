@@ -131,11 +131,7 @@ struct ContainerOptions: ParsableArguments {
     }
 
     static func restartPolicy(_ s: String) throws -> [String: Any] {
-        let p = s.split(separator: ":").map(String.init)
-        guard let name = p.first, ["no", "always", "unless-stopped", "on-failure"].contains(name) else {
-            throw CLIError("invalid restart policy \(s): use no, always, unless-stopped or on-failure[:N]")
-        }
-        return ["Name": name, "MaximumRetryCount": p.count > 1 ? Int(p[1]) ?? 0 : 0]
+        try RestartPolicyFlag.parse(s)
     }
 
     /// `512m`, `1g`, `100k`, `2048` → bytes (binary units, like docker).

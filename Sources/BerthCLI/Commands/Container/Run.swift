@@ -71,6 +71,9 @@ struct Start: ParsableCommand {
 enum ContainerLifecycle {
     static func create(socket: String, options: ContainerOptions, image: String, command: [String], attach: Bool, autoRemove: Bool) throws -> String {
         let api = API(client: try UnixHTTPClient(socketPath: socket))
+        if autoRemove && !RestartPolicyFlag.isNone(options.restart) {
+            throw CLIError("berth: Conflicting options: --restart and --rm", exitCode: 125)
+        }
         let body = try options.body(image: image, command: command, attach: attach, autoRemove: autoRemove)
         var query: [(String, String)] = []
         if let name = options.name { query.append(("name", name)) }
