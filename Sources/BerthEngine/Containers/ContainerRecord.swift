@@ -21,6 +21,9 @@ public struct ContainerRecord: Codable, Sendable {
     public var restartCount = 0
     /// The shim of the current or last run.
     public var shimPid: Int32 = 0
+    /// Binds, volumes and `--mount`s as resolved at create; nil in records made before
+    /// volumes existed (their binds are resolved from `hostConfig` at start).
+    public var mounts: [MountPoint]?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }
