@@ -41,7 +41,9 @@ extension Engine {
         unlink(shimSocket(id))
         await events.exited(id, code: s.exitCode ?? 0)
         if let r = try? await containers.find(id), r.hostConfig.AutoRemove == true {
+            // Docker's --rm removes the container's anonymous volumes too.
             await containers.remove(id)
+            await releaseVolumes((try? mountPoints(of: r)) ?? [], of: id, removeAnonymous: true)
             await events.removed(id)
         }
     }
@@ -103,8 +105,9 @@ extension Engine {
         _ = try await shim(r.id).call(.signal(sig))
     }
 
-    /// `rm`: refuses a running container unless `force`, which kills it first.
-    public func removeContainer(_ ref: String, force: Bool) async throws {
+    /// `rm`: refuses a running container unless `force`, which kills it first; `volumes` (`-v`)
+    /// removes its anonymous volumes that no other container uses.
+    public func removeContainer(_ ref: String, force: Bool, volumes removeVolumes: Bool = false) async throws {
         let r = try await containers.find(ref)
         if await events.isRunning(r.id) {
             guard force else {
@@ -115,6 +118,7 @@ extension Engine {
         }
         await containers.remove(r.id)
         unlink(shimSocket(r.id))
+        await releaseVolumes((try? mountPoints(of: r)) ?? [], of: r.id, removeAnonymous: removeVolumes)
         await events.removed(r.id)
     }
 
@@ -166,6 +170,7 @@ extension Engine {
         var out: [String] = []
         for r in await containers.all() where !(await events.isRunning(r.id)) {
             await containers.remove(r.id)
+            await releaseVolumes((try? mountPoints(of: r)) ?? [], of: r.id, removeAnonymous: false)
             await events.removed(r.id)
             out.append(r.id)
         }
