@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BerthOCI"]),
     ],
