@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include "openat2_retrying.h"
 #include <termios.h>
 #include <net/if.h>
 
@@ -51,7 +52,7 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, int
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    return berth_openat2_retrying(rootfd, path, &how);
 }
 
 int berth_mount_setattr(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {

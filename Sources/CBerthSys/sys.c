@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <linux/openat2.h>
+#include "openat2_retrying.h"
 
 int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int no_symlinks) {
     struct open_how how;
@@ -17,7 +18,16 @@ int berth_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int 
     how.flags = (unsigned long long)(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    return berth_openat2_retrying(dirfd, path, &how);
+}
+
+int berth_openat2_retrying(int dirfd, const char *path, struct open_how *how) {
+    // A scoped lookup through ".." fails with EAGAIN when any rename or mount happened on the
+    // system meanwhile (containers mount all the time); openat2(2) says to retry.
+    for (int attempt = 0;; attempt++) {
+        int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+        if (fd >= 0 || errno != EAGAIN || attempt == 64) return fd;
+    }
 }
 
 int berth_mknodat(int dirfd, const char *name, mode_t mode, unsigned int maj, unsigned int min) {
