@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime",
+            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -30,6 +30,7 @@ public struct EngineAPI: Sendable {
             if try await ImageRoutes.handle(ctx) { return }
             if try await ContainerRoutes.handle(ctx) { return }
             if try await ExecRoutes.handle(ctx) { return }
+            if try await VolumeRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {

@@ -42,6 +42,9 @@ enum Output {
                 throw CLIError("template: \(error)")
             }
         }
+        // `print` buffers when stdout is a pipe; what it printed before must come out first
+        // (fflush(NULL) flushes every stream, without touching the global `stdout`).
+        fflush(nil)
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 

@@ -9,6 +9,7 @@ public final class Engine: Sendable {
     public let snapshots: SnapshotStore
     public let images: ImageStore
     public let containers: ContainerStore
+    public let volumes: VolumeStore
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
@@ -27,6 +28,7 @@ public final class Engine: Sendable {
         self.execRoot = execRoot
         self.shimPath = shimPath
         containers = try ContainerStore(root: "\(dataRoot)/containers")
+        volumes = try VolumeStore(root: "\(dataRoot)/volumes")
         try FileSystem.makeDirectory("\(execRoot)/shims")
         content = try ContentStore(root: "\(dataRoot)/content")
         snapshots = try SnapshotStore(root: "\(dataRoot)/layers")
@@ -39,6 +41,7 @@ public final class Engine: Sendable {
         // Nothing is in flight yet, so whatever no image references was left by an interrupted
         // operation and can go.
         _ = await images.collectGarbage(content: content, snapshots: snapshots)
+        await adoptVolumeUsers()
         await adoptContainers()
     }
 

@@ -34,28 +34,31 @@ enum ContainerJSON {
         ([r.path] + r.args).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
     }
 
-    static func summary(_ r: ContainerRecord, _ st: ContainerStatus) -> [String: Any] {
+    static func summary(_ r: ContainerRecord, _ st: ContainerStatus, _ e: Engine) -> [String: Any] {
         [
             "Id": r.id, "Names": ["/" + r.name], "Image": r.image, "ImageID": r.imageID.description,
             "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": st.name,
             "Status": status(st), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
             "HostConfig": ["NetworkMode": r.hostConfig.NetworkMode ?? "default"],
-            "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r),
+            "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r, e),
         ]
     }
 
-    static func mounts(_ r: ContainerRecord) -> [[String: Any]] {
-        var out: [[String: Any]] = []
-        for b in r.hostConfig.Binds ?? [] {
-            let p = b.split(separator: ":").map(String.init)
-            guard p.count >= 2 else { continue }
-            let ro = p.count > 2 && p[2].split(separator: ",").contains("ro")
-            out.append(["Type": "bind", "Source": p[0], "Destination": p[1], "Mode": p.count > 2 ? p[2] : "", "RW": !ro, "Propagation": "rprivate"])
+    /// Docker's `Mounts`: binds, volumes (with their name and `_data` path) and `--mount` tmpfs.
+    static func mounts(_ r: ContainerRecord, _ e: Engine) -> [[String: Any]] {
+        ((try? e.mountPoints(of: r)) ?? []).map { p in
+            switch p.type {
+            case .bind:
+                return ["Type": "bind", "Source": p.source, "Destination": p.destination, "Mode": p.mode, "RW": !p.readOnly,
+                        "Propagation": p.propagation]
+            case .volume:
+                let name = p.name ?? ""
+                return ["Type": "volume", "Name": name, "Source": e.volumes.dataPath(name), "Destination": p.destination,
+                        "Driver": Volume.localDriver, "Mode": p.mode, "RW": !p.readOnly, "Propagation": ""]
+            case .tmpfs:
+                return ["Type": "tmpfs", "Source": "", "Destination": p.destination, "Mode": "", "RW": !p.readOnly, "Propagation": ""]
+            }
         }
-        for m in r.hostConfig.Mounts ?? [] {
-            out.append(["Type": m.Type ?? "bind", "Source": m.Source ?? "", "Destination": m.Target ?? "", "Mode": "", "RW": !(m.ReadOnly ?? false), "Propagation": "rprivate"])
-        }
-        return out
     }
 
     /// Encodes a Codable value into JSONSerialization's world.
@@ -96,7 +99,7 @@ enum ContainerJSON {
             "Driver": "overlay", "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "", "ExecIDs": NSNull(),
             "HostConfig": host,
             "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
-            "Mounts": mounts(r), "Config": config,
+            "Mounts": mounts(r, e), "Config": config,
             "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": [String: Any](), "Networks": [String: Any](),
                                 "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
         ]

@@ -34,8 +34,7 @@ enum ContainerRoutes {
         case ("POST", "attach"): try await attach(c, id)
         case ("GET", "logs"): try await logs(c, id)
         case ("DELETE", ""):
-            // `v` removes anonymous volumes; berthd creates none yet, so there is nothing to do for it.
-            try await e.removeContainer(id, force: c.req.queryBool("force"))
+            try await e.removeContainer(id, force: c.req.queryBool("force"), volumes: c.req.queryBool("v"))
             try await c.noContent()
         case ("POST", "resize"):
             guard let h = c.req.queryValue("h").flatMap(UInt16.init), let w = c.req.queryValue("w").flatMap(UInt16.init) else {
@@ -96,7 +95,7 @@ enum ContainerRoutes {
             if let ex = f["exited"], !(s.status == .exited && ex.contains(String(s.exitCode ?? 0))) { continue }
             if let labels = f["label"], !labels.allSatisfy({ ContainerJSON.hasLabel($0, r.config.Labels ?? [:]) }) { continue }
             if let anc = f["ancestor"], !anc.contains(where: { $0 == r.image || r.imageID.description.hasPrefix($0) || r.imageID.encoded.hasPrefix($0) }) { continue }
-            rows.append((r.created, ContainerJSON.summary(r, st)))
+            rows.append((r.created, ContainerJSON.summary(r, st, c.engine)))
         }
         rows.sort { $0.0 > $1.0 }
         var out = rows.map(\.1)

@@ -82,6 +82,11 @@ enum SystemRoutes {
             s["Containers"] = 0
             return s
         }
-        return ["LayersSize": du.layersSize, "Images": images, "Containers": [Any](), "Volumes": [Any](), "BuildCache": [Any]()]
+        let volumes: [[String: Any]] = await c.engine.volumeUsage().map { u in
+            var v = VolumeRoutes.json(u.volume, c.engine)
+            v["UsageData"] = ["Size": u.size, "RefCount": u.refCount]
+            return v
+        }
+        return ["LayersSize": du.layersSize, "Images": images, "Containers": [Any](), "Volumes": volumes, "BuildCache": [Any]()]
     }
 }

@@ -66,6 +66,10 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var PidsLimit: Int64?
     public var Ulimits: [Ulimit]?
     public var Mounts: [MountSpec]?
+    /// `--volumes-from C[:ro|:rw]`.
+    public var VolumesFrom: [String]?
+    /// Default driver of the volumes `Binds` create; only `local` exists.
+    public var VolumeDriver: String?
 
     public init() {}
 
@@ -91,9 +95,20 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         public var Target: String?
         public var ReadOnly: Bool?
         public var TmpfsOptions: TmpfsOptions?
+        public var VolumeOptions: VolumeOptions?
         public struct TmpfsOptions: Codable, Sendable, Equatable {
             public var SizeBytes: Int64?
             public var Mode: Int?
+        }
+        public struct VolumeOptions: Codable, Sendable, Equatable {
+            public var NoCopy: Bool?
+            public var Labels: [String: String]?
+            public var DriverConfig: DriverConfig?
+            public var Subpath: String?
+        }
+        public struct DriverConfig: Codable, Sendable, Equatable {
+            public var Name: String?
+            public var Options: [String: String]?
         }
     }
 
@@ -101,8 +116,9 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         "Binds", "NetworkMode", "RestartPolicy", "AutoRemove", "CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch",
         "ExtraHosts", "GroupAdd", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "ConsoleSize", "LogConfig", "Init",
         "Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota", "CpusetCpus", "PidsLimit", "Ulimits", "Mounts",
+        "VolumesFrom", "VolumeDriver",
         // Meaningful only at their defaults (e.g. PortBindings {}): `checkUnsupported` refuses other values.
-        "PortBindings", "Links", "VolumesFrom", "VolumeDriver", "PublishAllPorts",
+        "PortBindings", "Links", "PublishAllPorts",
     ]
 }
 
@@ -118,7 +134,6 @@ enum UnsupportedFields {
                 if k == "PortBindings" || k == "PublishAllPorts" {
                     throw EngineError(.invalid, "publishing ports (-p/-P) needs bridge networking, which berthd does not have yet; use --network host and let the service listen on the host")
                 }
-                if k == "VolumesFrom" { throw EngineError(.invalid, "--volumes-from is not supported by berthd yet") }
                 if k == "Links" { throw EngineError(.invalid, "--link is not supported by berthd; user networks with DNS are planned instead") }
                 if !DockerHostConfig.honoured.contains(k) {
                     throw EngineError(.invalid, "berthd does not support HostConfig.\(k) yet (set to \(describe(v))); remove that option")

@@ -27,6 +27,9 @@ public struct ContainerRecord: Codable, Sendable {
     public var manuallyStopped: Bool?
     /// `pause` froze the container's cgroup (the shim's state.json still says running).
     public var paused: Bool?
+    /// Binds, volumes and `--mount`s as resolved at create; nil in records made before
+    /// volumes existed (their binds are resolved from `hostConfig` at start).
+    public var mounts: [MountPoint]?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }

@@ -30,11 +30,16 @@ public actor ContainerStore {
         records[r.id] = r
     }
 
+    /// Docker's conflict when `name` is taken.
+    func checkNameFree(_ name: String) throws(EngineError) {
+        if let other = records.values.first(where: { $0.name == name }) {
+            throw EngineError(.conflict, "Conflict. The container name \"/\(name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+        }
+    }
+
     /// Adds a new container, refusing a taken name.
     func insert(_ r: ContainerRecord) throws {
-        if let other = records.values.first(where: { $0.name == r.name }) {
-            throw EngineError(.conflict, "Conflict. The container name \"/\(r.name)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
-        }
+        try checkNameFree(r.name)
         try FileSystem.makeDirectory(bundle(r.id))
         try save(r)
     }

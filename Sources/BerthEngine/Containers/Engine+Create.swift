@@ -41,6 +41,8 @@ extension Engine {
             guard Self.isValidName(n) else {
                 throw EngineError(.invalid, "Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
             }
+            // Before any volume is made for it.
+            try await containers.checkNameFree(n)
             containerName = n
         } else {
             var n = Defaults.name()
@@ -48,9 +50,14 @@ extension Engine {
             containerName = n
         }
         let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
-        let record = ContainerRecord(id: id, name: containerName, created: Date(), image: imageName, imageID: image.id,
+        var record = ContainerRecord(id: id, name: containerName, created: Date(), image: imageName, imageID: image.id,
                                      config: config, hostConfig: host, path: path, args: Array(argv.dropFirst()))
-        try await containers.insert(record)
+        let points = try await resolveMountPoints(host, configVolumes: Array((config.Volumes ?? [:]).keys), containerID: id)
+        record.mounts = points
+        do { try await containers.insert(record) } catch {
+            await releaseVolumes(points, of: id, removeAnonymous: true)
+            throw error
+        }
         let bundle = containers.bundle(id)
         for dir in ["upper", "work", "rootfs"] { try FileSystem.makeDirectory("\(bundle)/\(dir)", mode: 0o755) }
         return (id, warnings)
@@ -103,14 +110,6 @@ extension Engine {
         }
         for opt in h.LogConfig?.Config?.keys.sorted() ?? [] where !["max-size", "max-file"].contains(opt) {
             throw EngineError(.invalid, "unknown log opt '\(opt)' for json-file log driver (berthd supports max-size and max-file)")
-        }
-        for b in h.Binds ?? [] {
-            guard b.hasPrefix("/") else {
-                throw EngineError(.invalid, "named volumes (\(b)) are not supported by berthd yet; bind-mount a host directory with an absolute path instead")
-            }
-        }
-        for m in h.Mounts ?? [] where !["bind", "tmpfs"].contains(m.Type ?? "") {
-            throw EngineError(.invalid, "mount type \"\(m.Type ?? "")\" is not supported by berthd yet; use bind or tmpfs")
         }
         for opt in h.SecurityOpt ?? [] {
             let key = opt.split(whereSeparator: { $0 == "=" || $0 == ":" }).first.map(String.init) ?? opt

@@ -49,7 +49,8 @@ extension Engine {
         }
         await events.exited(id, code: s.exitCode ?? 0)
         if let r = try? await containers.find(id), r.hostConfig.AutoRemove == true {
-            await forget(id)
+            // Docker's --rm removes the container's anonymous volumes too.
+            await forget(r, removeAnonymousVolumes: true)
         }
     }
 
@@ -129,8 +130,9 @@ extension Engine {
         if exitOnNext { await unpauseForStop(r) }
     }
 
-    /// `rm`: refuses a running container unless `force`, which kills it first.
-    public func removeContainer(_ ref: String, force: Bool) async throws {
+    /// `rm`: refuses a running container unless `force`, which kills it first; `volumes` (`-v`)
+    /// removes its anonymous volumes that no other container uses.
+    public func removeContainer(_ ref: String, force: Bool, volumes removeVolumes: Bool = false) async throws {
         let r = try await containers.find(ref)
         let restarting = await isRestarting(r.id)
         let running = await events.isRunning(r.id)
@@ -148,16 +150,18 @@ extension Engine {
                 _ = await waitStopped(r.id, seconds: 30)
             }
         }
-        await forget(r.id)
+        await forget(r, removeAnonymousVolumes: removeVolumes)
     }
 
-    /// Removes a stopped container's record, bundle and execs, and wakes `wait?condition=removed`.
-    func forget(_ id: String) async {
-        await containers.remove(id)
-        await execs.removeAll(of: id)
-        await restarts.reset(id)
-        unlink(shimSocket(id))
-        await events.removed(id)
+    /// Removes a stopped container's record, bundle and execs, releases its volumes (anonymous
+    /// ones too when asked), and wakes `wait?condition=removed`.
+    func forget(_ r: ContainerRecord, removeAnonymousVolumes: Bool) async {
+        await containers.remove(r.id)
+        await execs.removeAll(of: r.id)
+        await restarts.reset(r.id)
+        unlink(shimSocket(r.id))
+        await releaseVolumes((try? mountPoints(of: r)) ?? [], of: r.id, removeAnonymous: removeAnonymousVolumes)
+        await events.removed(r.id)
     }
 
     /// `wait`: the exit code, per Docker's conditions.
@@ -209,7 +213,7 @@ extension Engine {
         for r in await containers.all() where !(await events.isRunning(r.id)) {
             // Restarting counts as running, as in Docker.
             if await restarts.isRestarting(r.id) { continue }
-            await forget(r.id)
+            await forget(r, removeAnonymousVolumes: false)
             out.append(r.id)
         }
         return out

@@ -33,7 +33,7 @@ extension Engine {
             let rotated = (1...64).map { "\(path).\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }.reversed()
             var entries: [LogEntry] = []
             for f in rotated { entries += Self.parseLog(FileManager.default.contents(atPath: f) ?? Data()) }
-            var tailFile = LogTail(path: path)
+            let tailFile = LogTail(path: path)
             entries += tailFile.read()
             entries = entries.filter { Self.matches($0, query) }
             if let n = query.tail { entries = Array(entries.suffix(max(0, n))) }
@@ -70,28 +70,57 @@ extension Engine {
     }
 }
 
-/// Reads new complete lines from the live log, following a rotation (file replaced or shrunk).
-struct LogTail {
+/// Reads new complete lines from the live log. It keeps the file open, so lines written just
+/// before the container is removed (its bundle deleted: docker-py's `run(remove=True)` removes
+/// before it reads the followed logs) or before a rotation are still read; after a rotation
+/// (the path names a new file) it drains the old one, then moves on.
+final class LogTail {
     let path: String
-    var offset: UInt64 = 0
-    var inode: UInt64 = 0
+    private var fd: Int32 = -1
+    private var inode: UInt64 = 0
+    private var offset: off_t = 0
+    private var pending = Data()
 
     init(path: String) { self.path = path }
 
-    mutating func read() -> [LogEntry] {
+    deinit { if fd >= 0 { close(fd) } }
+
+    func read() -> [LogEntry] {
+        var out = drain()
         var st = stat()
-        guard stat(path, &st) == 0 else { return [] }
-        if UInt64(st.st_ino) != inode || UInt64(st.st_size) < offset {
-            inode = UInt64(st.st_ino)
-            offset = 0
+        if stat(path, &st) == 0, fd < 0 || UInt64(st.st_ino) != inode {
+            let next = open(path, O_RDONLY | O_CLOEXEC)
+            if next >= 0 {
+                if fd >= 0 { close(fd) }
+                fd = next
+                inode = UInt64(st.st_ino)
+                offset = 0
+                pending = Data()
+                out += drain()
+            }
         }
-        guard UInt64(st.st_size) > offset, let h = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? h.close() }
-        try? h.seek(toOffset: offset)
-        let data = (try? h.readToEnd()) ?? Data()
-        guard let lastNL = data.lastIndex(of: 0x0a) else { return [] }
-        let complete = data[data.startIndex...lastNL]
-        offset += UInt64(complete.count)
-        return Engine.parseLog(Data(complete))
+        return out
+    }
+
+    /// The complete lines added to the open file since the last read.
+    private func drain() -> [LogEntry] {
+        guard fd >= 0 else { return [] }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_size < offset {
+            offset = 0
+            pending = Data()
+        }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = pread(fd, &buf, buf.count, offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            pending.append(contentsOf: buf[0..<n])
+            offset += off_t(n)
+        }
+        guard let lastNL = pending.lastIndex(of: 0x0a) else { return [] }
+        let complete = Data(pending[pending.startIndex...lastNL])
+        pending = Data(pending[pending.index(after: lastNL)...])
+        return Engine.parseLog(complete)
     }
 }

@@ -13,9 +13,10 @@ extension Engine {
     /// `POST /containers/{id}/start`. Returns false when it was already running (Docker's 304).
     /// A restart policy's own restarts keep the restart count and backoff (`resetRestartPolicy` false).
     public func startContainer(_ ref: String, resetRestartPolicy: Bool = true) async throws -> Bool {
-        let record = try await containers.find(ref)
+        var record = try await containers.find(ref)
         if resetRestartPolicy, !(try await prepareUserStart(record)) { return false }
         if await events.isRunning(record.id) { return false }
+        record = try await fillVolumes(record)
         let bundle = containers.bundle(record.id)
         let spec = try await containerSpec(record, bundle: bundle)
         let e = JSONEncoder()
@@ -164,7 +165,7 @@ extension Engine {
         spec.seccomp = privileged ? .unconfined : seccomp
         spec.maskedPaths = privileged ? [] : Defaults.maskedPaths
         spec.readonlyPaths = privileged ? [] : Defaults.readonlyPaths
-        spec.mounts = try mounts(h)
+        spec.mounts = try await mounts(r)
         spec.stopSignal = try Signals.parse(c.StopSignal ?? "SIGTERM")
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
@@ -216,38 +217,35 @@ extension Engine {
         throw EngineError(.invalid, "invalid value for \(option): \(s) (use a size like 10m, 512k or 1g)")
     }
 
-    func mounts(_ h: DockerHostConfig) throws -> [ContainerSpec.Mount] {
+    /// The record's mounts and `--tmpfs` for the shim, parents before children (Docker sorts
+    /// by path depth), so `-v a:/x -v b:/x/y` shows b inside a.
+    func mounts(_ r: ContainerRecord) async throws -> [ContainerSpec.Mount] {
         var out: [ContainerSpec.Mount] = []
-        for b in h.Binds ?? [] {
-            let parts = b.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count >= 2, parts[1].hasPrefix("/") else {
-                throw EngineError(.invalid, "invalid volume specification: '\(b)' (expected /host/path:/container/path[:ro])")
-            }
-            let opts = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
-            guard FileManager.default.fileExists(atPath: parts[0]) || (try? FileSystem.makeDirectory(parts[0], mode: 0o755)) != nil else {
-                throw EngineError(.invalid, "cannot create bind source \(parts[0])")
-            }
-            out.append(.init(type: "bind", source: parts[0], destination: parts[1], options: opts.contains("ro") ? ["ro"] : ["rw"]))
-        }
-        for m in h.Mounts ?? [] {
-            guard let target = m.Target, target.hasPrefix("/") else { throw EngineError(.invalid, "--mount needs an absolute target") }
-            if m.Type == "tmpfs" {
-                var opts = ["nosuid", "nodev"]
-                if let s = m.TmpfsOptions?.SizeBytes, s > 0 { opts.append("size=\(s)") }
-                if let mode = m.TmpfsOptions?.Mode, mode > 0 { opts.append("mode=\(String(mode, radix: 8))") }
-                out.append(.init(type: "tmpfs", source: "tmpfs", destination: target, options: opts))
-            } else {
-                guard let src = m.Source, src.hasPrefix("/") else { throw EngineError(.invalid, "--mount type=bind needs an absolute source") }
-                guard FileManager.default.fileExists(atPath: src) else {
-                    throw EngineError(.invalid, "invalid mount config for type \"bind\": bind source path does not exist: \(src)")
+        for p in try mountPoints(of: r) {
+            let access = p.readOnly ? "ro" : "rw"
+            switch p.type {
+            case .bind:
+                if p.createsSource && !FileManager.default.fileExists(atPath: p.source) {
+                    guard (try? FileSystem.makeDirectory(p.source, mode: 0o755)) != nil else {
+                        throw EngineError(.invalid, "cannot create bind source \(p.source)")
+                    }
+                } else if !FileManager.default.fileExists(atPath: p.source) {
+                    throw EngineError(.invalid, "invalid mount config for type \"bind\": bind source path does not exist: \(p.source)")
                 }
-                out.append(.init(type: "bind", source: src, destination: target, options: m.ReadOnly == true ? ["ro"] : ["rw"]))
+                out.append(.init(type: "bind", source: p.source, destination: p.destination, options: [access] + (p.propagation.isEmpty ? [] : [p.propagation])))
+            case .volume:
+                guard let name = p.name else { continue }
+                _ = try await volumes.get(name)
+                out.append(.init(type: "bind", source: volumes.dataPath(name), destination: p.destination, options: [access]))
+            case .tmpfs:
+                out.append(.init(type: "tmpfs", source: "tmpfs", destination: p.destination, options: p.tmpfsOptions + (p.readOnly ? ["ro"] : [])))
             }
         }
-        for (dst, o) in (h.Tmpfs ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (dst, o) in (r.hostConfig.Tmpfs ?? [:]).sorted(by: { $0.key < $1.key }) {
             out.append(.init(type: "tmpfs", source: "tmpfs", destination: dst, options: ["nosuid", "nodev"] + o.split(separator: ",").map(String.init)))
         }
-        return out
+        let depth = { (m: ContainerSpec.Mount) in m.destination.split(separator: "/").count }
+        return out.enumerated().sorted { (depth($0.element), $0.offset) < (depth($1.element), $1.offset) }.map(\.element)
     }
 
     /// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its bundle.

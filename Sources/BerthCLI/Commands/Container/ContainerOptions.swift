@@ -16,8 +16,9 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Restart policy to apply when a container exits") var restart: String?
     @Option(help: "Signal to stop the container") var stopSignal: String?
     @Option(help: "Timeout (in seconds) to stop a container") var stopTimeout: Int?
-    @Option(name: .shortAndLong, help: "Bind mount a volume (/host:/ctr[:ro])") var volume: [String] = []
-    @Option(help: "Attach a filesystem mount to the container (type=bind|tmpfs,...)") var mount: [String] = []
+    @Option(name: .shortAndLong, help: "Bind mount a volume (/host:/ctr[:ro], name:/ctr[:ro], /ctr)") var volume: [String] = []
+    @Option(help: "Attach a filesystem mount to the container (type=bind|volume|tmpfs,...)") var mount: [String] = []
+    @Option(help: "Mount volumes from the specified container(s) (container[:ro|rw])") var volumesFrom: [String] = []
     @Option(help: "Mount a tmpfs directory (/path[:options])") var tmpfs: [String] = []
     @Option(name: [.long, .customLong("net")], help: "Connect a container to a network (none, host)") var network: String?
     @Flag(help: "Give extended privileges to this container") var privileged = false
@@ -63,7 +64,8 @@ struct ContainerOptions: ParsableArguments {
             let p = l.split(separator: "=", maxSplits: 1).map(String.init)
             labels[p[0]] = p.count > 1 ? p[1] : ""
         }
-        var host: [String: Any] = ["Binds": volume, "NetworkMode": network ?? "default", "AutoRemove": autoRemove,
+        let (binds, anonymous) = try Self.splitVolumes(volume)
+        var host: [String: Any] = ["Binds": binds, "VolumesFrom": volumesFrom, "NetworkMode": network ?? "default", "AutoRemove": autoRemove,
                                    "Privileged": privileged, "CapAdd": capAdd, "CapDrop": capDrop, "SecurityOpt": try securityOpts(),
                                    "ReadonlyRootfs": readOnly, "ExtraHosts": addHost, "Dns": dns, "DnsSearch": dnsSearch,
                                    "DnsOptions": dnsOption, "GroupAdd": groupAdd, "Init": self.`init`]
@@ -104,6 +106,7 @@ struct ContainerOptions: ParsableArguments {
             "StdinOnce": interactive && attach, "AttachStdin": interactive && attach, "AttachStdout": attach, "AttachStderr": attach,
             "HostConfig": host,
         ]
+        if !anonymous.isEmpty { body["Volumes"] = Dictionary(uniqueKeysWithValues: anonymous.map { ($0, [String: Any]()) }) }
         if !command.isEmpty { body["Cmd"] = command }
         if let entrypoint { body["Entrypoint"] = entrypoint.isEmpty ? [String]() : [entrypoint] }
         if let workdir { body["WorkingDir"] = workdir }
@@ -153,12 +156,50 @@ struct ContainerOptions: ParsableArguments {
         return ["Name": p[0], "Soft": soft, "Hard": hard]
     }
 
+    /// As the docker CLI: `-v SRC:DST[:MODE]` goes to `Binds` (a `./dir` source made absolute),
+    /// `-v /path` alone to `Config.Volumes` (an anonymous volume).
+    static func splitVolumes(_ specs: [String]) throws -> (binds: [String], anonymous: [String]) {
+        var binds: [String] = [], anonymous: [String] = []
+        for v in specs {
+            guard let colon = v.firstIndex(of: ":"), colon != v.startIndex else {
+                anonymous.append(v)
+                continue
+            }
+            let source = String(v[..<colon])
+            if source == "." || source.hasPrefix("./") || source == ".." || source.hasPrefix("../") {
+                let abs = URL(fileURLWithPath: source, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+                binds.append(abs + v[colon...])
+            } else {
+                binds.append(v)
+            }
+        }
+        return (binds, anonymous)
+    }
+
+    /// `--mount` as the docker CLI parses it (type defaults to volume).
     static func mountSpec(_ s: String) throws -> [String: Any] {
-        var m: [String: Any] = [:]
+        var m: [String: Any] = ["Type": "volume"]
         var tmpfs: [String: Any] = [:]
+        var volume: [String: Any] = [:]
+        var driver: [String: Any] = [:]
+        func flag(_ p: [String]) -> Bool { p.count == 1 || ["true", "1"].contains(p[1].lowercased()) }
+        func keyValue(_ p: [String]) throws -> (String, String) {
+            let kv = (p.count > 1 ? p[1] : "").split(separator: "=", maxSplits: 1).map(String.init)
+            guard let k = kv.first, !k.isEmpty else { throw CLIError("invalid field '\(p.joined(separator: "="))' in '\(s)': expected \(p[0])=key=value") }
+            return (k, kv.count > 1 ? kv[1] : "")
+        }
         for kv in s.split(separator: ",") {
             let p = kv.split(separator: "=", maxSplits: 1).map(String.init)
             switch p[0] {
+            case "volume-nocopy": volume["NoCopy"] = flag(p)
+            case "volume-label":
+                let (k, v) = try keyValue(p)
+                volume["Labels"] = (volume["Labels"] as? [String: String] ?? [:]).merging([k: v]) { _, new in new }
+            case "volume-driver": driver["Name"] = p.count > 1 ? p[1] : ""
+            case "volume-opt":
+                let (k, v) = try keyValue(p)
+                driver["Options"] = (driver["Options"] as? [String: String] ?? [:]).merging([k: v]) { _, new in new }
+            case "volume-subpath": volume["Subpath"] = p.count > 1 ? p[1] : ""
             case "type": m["Type"] = p.count > 1 ? p[1] : ""
             case "source", "src": m["Source"] = p.count > 1 ? p[1] : ""
             case "target", "destination", "dst": m["Target"] = p.count > 1 ? p[1] : ""
@@ -169,6 +210,8 @@ struct ContainerOptions: ParsableArguments {
             }
         }
         if !tmpfs.isEmpty { m["TmpfsOptions"] = tmpfs }
+        if !driver.isEmpty { volume["DriverConfig"] = driver }
+        if !volume.isEmpty { m["VolumeOptions"] = volume }
         return m
     }
 }

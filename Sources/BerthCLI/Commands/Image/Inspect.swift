@@ -7,23 +7,23 @@ struct Inspect: ParsableCommand {
 
     @Argument(help: "Containers or images to inspect") var names: [String]
     @Option(name: .shortAndLong, help: "Format output using a Go template, or 'json'") var format: String?
-    @Option(help: "Only inspect objects of this type (image)") var type: String?
+    @Option(help: "Only inspect objects of this type (container, image, volume)") var type: String?
 
     func run() throws {
-        if let type, type != "image", type != "container" {
-            throw CLIError("inspect --type \(type): berth can inspect containers and images")
+        if let type, !["image", "container", "volume"].contains(type) {
+            throw CLIError("inspect --type \(type): berth can inspect containers, images and volumes")
         }
         guard !names.isEmpty else { throw CLIError("inspect needs at least one name") }
         let api = try API.connect()
         var found: [Any] = []
         var errors: [String] = []
         for n in names {
-            // Like docker: a container of that name first, then an image.
+            // Like docker: a container of that name first, then an image, then a volume.
             var lastError = "No such object: \(n)"
             var hit: Any?
-            for kind in type.map({ [$0] }) ?? ["container", "image"] {
+            for kind in type.map({ [$0] }) ?? ["container", "image", "volume"] {
                 do {
-                    hit = try api.json("GET", "/\(kind)s/\(n)/json")
+                    hit = try api.json("GET", kind == "volume" ? "/volumes/\(n)" : "/\(kind)s/\(n)/json")
                     break
                 } catch let e as CLIError {
                     if type != nil { lastError = e.message.replacingOccurrences(of: "Error response from daemon: ", with: "") }

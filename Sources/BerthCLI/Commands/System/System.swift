@@ -17,10 +17,17 @@ struct SystemDF: ParsableCommand {
         let activeSize = active.reduce(Int64(0)) { $0 + ((($1["Size"] as? NSNumber)?.int64Value ?? 0) - (($1["SharedSize"] as? NSNumber)?.int64Value ?? 0)) }
         let reclaim = max(0, layers - activeSize)
         let pct = layers > 0 ? " (\(Int(Double(reclaim) * 100 / Double(layers)))%)" : ""
+        let volumes = r["Volumes"] as? [[String: Any]] ?? []
+        func usage(_ v: [String: Any], _ key: String) -> Int64 { ((v["UsageData"] as? [String: Any])?[key] as? NSNumber)?.int64Value ?? 0 }
+        let volumeSize = volumes.reduce(Int64(0)) { $0 + usage($1, "Size") }
+        let unusedVolumes = volumes.filter { usage($0, "RefCount") == 0 }
+        let volumeReclaim = unusedVolumes.reduce(Int64(0)) { $0 + usage($1, "Size") }
+        let volumePct = volumeSize > 0 ? " (\(Int(Double(volumeReclaim) * 100 / Double(volumeSize)))%)" : ""
         let rows: [[String: Any]] = [
             ["Type": "Images", "TotalCount": "\(images.count)", "Active": "\(active.count)", "Size": Output.humanSize(layers), "Reclaimable": Output.humanSize(reclaim) + pct],
             ["Type": "Containers", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"],
-            ["Type": "Local Volumes", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"],
+            ["Type": "Local Volumes", "TotalCount": "\(volumes.count)", "Active": "\(volumes.count - unusedVolumes.count)",
+             "Size": Output.humanSize(volumeSize), "Reclaimable": Output.humanSize(volumeReclaim) + volumePct],
             ["Type": "Build Cache", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"],
         ]
         try Output.render(rows, format: format ?? "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
@@ -40,6 +47,12 @@ struct SystemDF: ParsableCommand {
             }
             try Output.render(detail, format: "table {{.Name}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
                               headers: ["Name": "REPOSITORY:TAG", "ID": "IMAGE ID", "CreatedSince": "CREATED", "Size": "SIZE", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE", "Containers": "CONTAINERS"])
+            print("\nLocal Volumes space usage:\n")
+            let volumeRows: [[String: Any]] = volumes.map { v in
+                ["Name": v["Name"] as? String ?? "", "Links": "\(usage(v, "RefCount"))", "Size": Output.humanSize(usage(v, "Size"))]
+            }
+            try Output.render(volumeRows, format: "table {{.Name}}\t{{.Links}}\t{{.Size}}",
+                              headers: ["Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"])
         }
     }
 }
