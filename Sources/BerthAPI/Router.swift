@@ -36,7 +36,38 @@ public struct EngineAPI: Sendable {
         } catch {
             throw apiError(error)
         }
+        if let feature = Self.notYet(req.method, req.path) {
+            throw APIError(501, "berthd does not support \(feature) yet; see the open issues for when it lands")
+        }
         throw APIError.notFound("page not found")
+    }
+
+    /// Docker endpoints berthd knows of but does not implement yet: a clear 501 beats a 404
+    /// that clients read as "no such object".
+    static func notYet(_ method: String, _ path: String) -> String? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let first = parts.first else { return nil }
+        switch first {
+        case "networks": return "networks (network create/ls/connect)"
+        case "build": return "building images (docker build)"
+        case "events": return "the event stream (docker events)"
+        case "auth": return "registry login"
+        case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"
+        case "plugins": return "plugins"
+        case "session": return "BuildKit sessions"
+        case "distribution": return "registry distribution lookups"
+        case "commit": return "docker commit"
+        case "images" where parts.last == "search": return "image search"
+        case "containers" where parts.count == 3:
+            switch parts[2] {
+            case "archive": return "copying files in and out of containers (docker cp)"
+            case "changes": return "docker diff"
+            case "export": return "docker export"
+            case "attach" where method == "GET": return "attaching over websockets"
+            default: return nil
+            }
+        default: return nil
+        }
     }
 }
 
