@@ -3,10 +3,6 @@ import Foundation
 
 /// Docker's ways of printing sizes, ages, ids and rows.
 enum Output {
-    static func humanSize(_ bytes: Int64) -> String { HumanUnits.size(bytes) }
-
-    static func humanDuration(_ seconds: Double) -> String { HumanUnits.duration(seconds) }
-
     /// go-units BytesSize: binary units, 4 significant digits ("332KiB", "23.54GiB").
     static func bytesSize(_ bytes: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
@@ -20,7 +16,7 @@ enum Output {
     }
 
     static func ago(_ unix: Double) -> String {
-        humanDuration(Date().timeIntervalSince1970 - unix) + " ago"
+        HumanUnits.duration(Date().timeIntervalSince1970 - unix) + " ago"
     }
 
     /// `sha256:abc…` → `abc…` (12 hex digits) unless `noTrunc`.

@@ -1,3 +1,4 @@
+import BerthAPI
 import Foundation
 import Glibc
 
@@ -21,8 +22,8 @@ final class UploadProgress {
             guard now.timeIntervalSince(last) > 0.1 || sent == total else { return }
             last = now
             shown = true
-            let of = total.map { " / \(Output.humanSize($0))" } ?? ""
-            FileHandle.standardError.write(Data("\r\(label) \(Output.humanSize(sent))\(of)\u{1b}[K".utf8))
+            let of = total.map { " / \(HumanUnits.size($0))" } ?? ""
+            FileHandle.standardError.write(Data("\r\(label) \(HumanUnits.size(sent))\(of)\u{1b}[K".utf8))
         }
     }
 

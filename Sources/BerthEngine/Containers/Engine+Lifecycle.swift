@@ -78,8 +78,6 @@ extension Engine {
         await restartAfterBoot()
     }
 
-    public func isRunning(_ id: String) async -> Bool { await events.isRunning(id) }
-
     /// `stop`: the stop signal, then SIGKILL after `timeout` seconds. False if it was not running (304).
     /// A paused container is thawed first; a restarting one stays stopped; neither restarts.
     public func stopContainer(_ ref: String, timeout: Int?) async throws -> Bool {

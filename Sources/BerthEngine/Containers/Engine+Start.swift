@@ -32,8 +32,10 @@ extension Engine {
         let client = shim(record.id)
         if await waitListening(client, shimPid: shimPid) {
             let early = await events.shimReady(record.id)
-            for _ in 0..<2000 where await events.attachedCount(record.id) < early {
+            var waited = 0
+            while waited < 2000, await events.attachedCount(record.id) < early {
                 try? await Task.sleep(nanoseconds: 1_000_000)
+                waited += 1
             }
             _ = try? await client.call(.start)
         }
@@ -173,6 +175,11 @@ extension Engine {
         return spec
     }
 
+    /// `--cpus` as a CFS quota per 100 ms period, as Docker converts NanoCpus.
+    static func cfsLimits(nanoCpus: Int64) -> (period: Int64, quota: Int64) {
+        (100_000, nanoCpus * 100_000 / 1_000_000_000)
+    }
+
     /// Every container gets a cgroup (stats, pause, limits) at `berth/<id>`.
     static func cgroup(_ r: ContainerRecord) -> ContainerSpec.CgroupSpec {
         let h = r.hostConfig
@@ -181,8 +188,7 @@ extension Engine {
         cg.memory = positive(h.Memory)
         cg.memorySwap = (h.MemorySwap ?? 0) != 0 ? h.MemorySwap : nil
         if let n = positive(h.NanoCpus) {
-            cg.cpuPeriod = 100_000
-            cg.cpuQuota = n * 100_000 / 1_000_000_000
+            (cg.cpuPeriod, cg.cpuQuota) = Self.cfsLimits(nanoCpus: n)
         } else {
             cg.cpuPeriod = positive(h.CpuPeriod)
             cg.cpuQuota = positive(h.CpuQuota)

@@ -110,8 +110,7 @@ extension Engine {
         spec.memorySwap = set(u.MemorySwap)
         spec.cpuShares = set(u.CpuShares)
         if let nano = set(u.NanoCpus) {
-            spec.cpuPeriod = 100_000
-            spec.cpuQuota = nano * 100_000 / 1_000_000_000
+            (spec.cpuPeriod, spec.cpuQuota) = cfsLimits(nanoCpus: nano)
         } else {
             spec.cpuPeriod = set(u.CpuPeriod)
             spec.cpuQuota = set(u.CpuQuota)

@@ -1,3 +1,4 @@
+import BerthAPI
 import Foundation
 
 /// One line of `berth stats`: a stats object turned into what the docker CLI shows, with its
@@ -83,8 +84,8 @@ struct StatsRow: Sendable {
             "CPUPerc": String(format: "%.2f%%", cpuPercent),
             "MemUsage": "\(Output.bytesSize(memory)) / \(Output.bytesSize(memoryLimit))",
             "MemPerc": String(format: "%.2f%%", memoryPercent),
-            "NetIO": "\(Output.humanSize(Int64(networkRx))) / \(Output.humanSize(Int64(networkTx)))",
-            "BlockIO": "\(Output.humanSize(Int64(blockRead))) / \(Output.humanSize(Int64(blockWrite)))",
+            "NetIO": "\(HumanUnits.size(Int64(networkRx))) / \(HumanUnits.size(Int64(networkTx)))",
+            "BlockIO": "\(HumanUnits.size(Int64(blockRead))) / \(HumanUnits.size(Int64(blockWrite)))",
             "PIDs": "\(pids)",
         ]
     }

@@ -1,3 +1,4 @@
+import BerthAPI
 import ArgumentParser
 import Foundation
 
@@ -33,7 +34,7 @@ struct Images: ParsableCommand {
         for img in images {
             let id = Output.shortID(img["Id"] as? String ?? "", noTrunc: noTrunc)
             let created = (img["Created"] as? NSNumber)?.doubleValue ?? 0
-            let size = Output.humanSize((img["Size"] as? NSNumber)?.int64Value ?? 0)
+            let size = HumanUnits.size((img["Size"] as? NSNumber)?.int64Value ?? 0)
             let repoDigests = img["RepoDigests"] as? [String] ?? []
             var tags = (img["RepoTags"] as? [String] ?? []).filter { $0 != "<none>:<none>" }
             if tags.isEmpty { tags = ["<none>:<none>"] }

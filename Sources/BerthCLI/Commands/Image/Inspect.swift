@@ -1,3 +1,4 @@
+import BerthAPI
 import ArgumentParser
 import Foundation
 
@@ -67,7 +68,7 @@ struct History: ParsableCommand {
             let size = (i["Size"] as? NSNumber)?.int64Value ?? 0
             return ["ID": id == "<missing>" ? id : Output.shortID(id, noTrunc: noTrunc),
                     "CreatedSince": human ? Output.ago(created) : Date(timeIntervalSince1970: created).description,
-                    "CreatedBy": by, "Size": human ? Output.humanSize(size) : "\(size)", "Comment": i["Comment"] as? String ?? ""]
+                    "CreatedBy": by, "Size": human ? HumanUnits.size(size) : "\(size)", "Comment": i["Comment"] as? String ?? ""]
         }
         try Output.render(rows, format: format ?? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
                           headers: ["ID": "IMAGE", "CreatedSince": "CREATED", "CreatedBy": "CREATED BY", "Size": "SIZE", "Comment": "COMMENT"])

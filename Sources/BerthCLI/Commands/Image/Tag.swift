@@ -1,3 +1,4 @@
+import BerthAPI
 import ArgumentParser
 import BerthOCI
 import Foundation
@@ -76,6 +77,6 @@ struct ImagePrune: ParsableCommand {
             }
             print("")
         }
-        print("Total reclaimed space: \(Output.humanSize((r["SpaceReclaimed"] as? NSNumber)?.int64Value ?? 0))")
+        print("Total reclaimed space: \(HumanUnits.size((r["SpaceReclaimed"] as? NSNumber)?.int64Value ?? 0))")
     }
 }

@@ -24,10 +24,10 @@ struct SystemDF: ParsableCommand {
         let volumeReclaim = unusedVolumes.reduce(Int64(0)) { $0 + usage($1, "Size") }
         let volumePct = volumeSize > 0 ? " (\(Int(Double(volumeReclaim) * 100 / Double(volumeSize)))%)" : ""
         let rows: [[String: Any]] = [
-            ["Type": "Images", "TotalCount": "\(images.count)", "Active": "\(active.count)", "Size": Output.humanSize(layers), "Reclaimable": Output.humanSize(reclaim) + pct],
+            ["Type": "Images", "TotalCount": "\(images.count)", "Active": "\(active.count)", "Size": HumanUnits.size(layers), "Reclaimable": HumanUnits.size(reclaim) + pct],
             ["Type": "Containers", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"],
             ["Type": "Local Volumes", "TotalCount": "\(volumes.count)", "Active": "\(volumes.count - unusedVolumes.count)",
-             "Size": Output.humanSize(volumeSize), "Reclaimable": Output.humanSize(volumeReclaim) + volumePct],
+             "Size": HumanUnits.size(volumeSize), "Reclaimable": HumanUnits.size(volumeReclaim) + volumePct],
             ["Type": "Build Cache", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"],
         ]
         try Output.render(rows, format: format ?? "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
@@ -41,7 +41,7 @@ struct SystemDF: ParsableCommand {
                 return tags.map { t in
                     ["Name": t, "ID": Output.shortID(img["Id"] as? String ?? "", noTrunc: false),
                      "CreatedSince": Output.ago((img["Created"] as? NSNumber)?.doubleValue ?? 0),
-                     "Size": Output.humanSize(size), "SharedSize": Output.humanSize(shared), "UniqueSize": Output.humanSize(size - shared),
+                     "Size": HumanUnits.size(size), "SharedSize": HumanUnits.size(shared), "UniqueSize": HumanUnits.size(size - shared),
                      "Containers": "\((img["Containers"] as? NSNumber)?.intValue ?? 0)"]
                 }
             }
@@ -49,7 +49,7 @@ struct SystemDF: ParsableCommand {
                               headers: ["Name": "REPOSITORY:TAG", "ID": "IMAGE ID", "CreatedSince": "CREATED", "Size": "SIZE", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE", "Containers": "CONTAINERS"])
             print("\nLocal Volumes space usage:\n")
             let volumeRows: [[String: Any]] = volumes.map { v in
-                ["Name": v["Name"] as? String ?? "", "Links": "\(usage(v, "RefCount"))", "Size": Output.humanSize(usage(v, "Size"))]
+                ["Name": v["Name"] as? String ?? "", "Links": "\(usage(v, "RefCount"))", "Size": HumanUnits.size(usage(v, "Size"))]
             }
             try Output.render(volumeRows, format: "table {{.Name}}\t{{.Links}}\t{{.Size}}",
                               headers: ["Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"])

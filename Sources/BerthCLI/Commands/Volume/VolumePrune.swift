@@ -1,3 +1,4 @@
+import BerthAPI
 import ArgumentParser
 import Foundation
 
@@ -22,6 +23,6 @@ struct VolumePrune: ParsableCommand {
         let r = try API.connect().json("POST", "/volumes/prune", query: q) as? [String: Any] ?? [:]
         let names = r["VolumesDeleted"] as? [String] ?? []
         if !names.isEmpty { print("Deleted Volumes:\n" + names.joined(separator: "\n") + "\n") }
-        print("Total reclaimed space: \(Output.humanSize((r["SpaceReclaimed"] as? NSNumber)?.int64Value ?? 0))")
+        print("Total reclaimed space: \(HumanUnits.size((r["SpaceReclaimed"] as? NSNumber)?.int64Value ?? 0))")
     }
 }
