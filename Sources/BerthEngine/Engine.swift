@@ -20,10 +20,13 @@ public final class Engine: Sendable {
     /// Scratch space on the same filesystem as the stores (spooled uploads, archives).
     public let tmpDir: String
     public let startedAt = Date()
+    /// `--userns-remap`: the ids containers' users map to (nil: containers share the host's).
+    public let userNamespaceRemap: UserNamespaceRemap?
 
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
-    public init(dataRoot: String, execRoot: String, shimPath: String) async throws {
+    public init(dataRoot: String, execRoot: String, shimPath: String, userNamespaceRemap: UserNamespaceRemap? = nil) async throws {
+        self.userNamespaceRemap = userNamespaceRemap
         self.dataRoot = dataRoot
         self.execRoot = execRoot
         self.shimPath = shimPath

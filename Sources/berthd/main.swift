@@ -23,6 +23,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(help: "The berth-shim binary (default: next to berthd).")
     var shim: String?
 
+    @Option(help: ArgumentHelp("Run containers in a user namespace: default, USER[:GROUP] (their ranges in /etc/subuid and /etc/subgid) or HOSTID:SIZE.", valueName: "mapping"))
+    var usernsRemap: String?
+
     func run() async throws {
         let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
         for dir in [dataRoot, execRoot] {
@@ -40,7 +43,8 @@ struct Berthd: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: shimPath) else {
             throw ValidationError("berth-shim not found at \(shimPath); install it next to berthd or pass --shim PATH")
         }
-        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath)
+        let remap = try usernsRemap.map { try UserNamespaceRemap.parse($0) }
+        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, userNamespaceRemap: remap)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)

@@ -70,6 +70,8 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var VolumesFrom: [String]?
     /// Default driver of the volumes `Binds` create; only `local` exists.
     public var VolumeDriver: String?
+    /// `host` opts out of the daemon's `--userns-remap`.
+    public var UsernsMode: String?
 
     public init() {}
 
@@ -116,7 +118,7 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         "Binds", "NetworkMode", "RestartPolicy", "AutoRemove", "CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch",
         "ExtraHosts", "GroupAdd", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "ConsoleSize", "LogConfig", "Init",
         "Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota", "CpusetCpus", "PidsLimit", "Ulimits", "Mounts",
-        "VolumesFrom", "VolumeDriver",
+        "VolumesFrom", "VolumeDriver", "UsernsMode",
         // Meaningful only at their defaults (e.g. PortBindings {}): `checkUnsupported` refuses other values.
         "PortBindings", "Links", "PublishAllPorts",
     ]

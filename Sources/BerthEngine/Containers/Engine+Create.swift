@@ -118,5 +118,6 @@ extension Engine {
             }
         }
         _ = try Defaults.capabilities(add: h.CapAdd ?? [], drop: h.CapDrop ?? [], privileged: h.Privileged ?? false)
+        try validateUserNamespace(h)
     }
 }

@@ -171,6 +171,7 @@ extension Engine {
         spec.stopSignal = try Signals.parse(c.StopSignal ?? "SIGTERM")
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
+        spec.userNamespace = userNamespace(r, bundle: bundle)
         try writeEtcFiles(r, hostname: hostname, bundle: bundle, spec: &spec)
         return spec
     }
@@ -242,7 +243,10 @@ extension Engine {
             case .volume:
                 guard let name = p.name else { continue }
                 _ = try await volumes.get(name)
-                out.append(.init(type: "bind", source: volumes.dataPath(name), destination: p.destination, options: [access]))
+                // Volumes are berth's: under a remap they are idmapped, so their files keep
+                // the ids the container sees. Host binds are not (as in Docker).
+                out.append(.init(type: "bind", source: volumes.dataPath(name), destination: p.destination,
+                                 options: [access] + (remapsUsers(r) ? ["idmap"] : [])))
             case .tmpfs:
                 out.append(.init(type: "tmpfs", source: "tmpfs", destination: p.destination, options: p.tmpfsOptions + (p.readOnly ? ["ro"] : [])))
             }

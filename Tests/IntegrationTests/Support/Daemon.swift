@@ -10,9 +10,12 @@ final class Daemon: @unchecked Sendable {
     var socket: String { "\(execRoot)/berth.sock" }
     var host: String { "unix://\(socket)" }
     private(set) var process: Process?
+    /// berthd options beyond the roots and socket (e.g. `--userns-remap`).
+    let options: [String]
 
-    init() throws {
+    init(options: [String] = []) throws {
         dir = try TempDir.make("berthd")
+        self.options = options
         try start()
     }
 
@@ -24,7 +27,7 @@ final class Daemon: @unchecked Sendable {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.berthd)
-        p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host]
+        p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + options
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()
         p.standardOutput = log

@@ -26,6 +26,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Drop Linux capabilities") var capDrop: [String] = []
     @Option(help: "Security Options (seccomp=unconfined|FILE, no-new-privileges)") var securityOpt: [String] = []
     @Flag(help: "Mount the container's root filesystem as read only") var readOnly = false
+    @Option(help: "User namespace to use (host: opt out of the daemon's --userns-remap)") var userns: String?
     @Option(name: .shortAndLong, help: "Memory limit (e.g. 512m)") var memory: String?
     @Option(help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
     @Option(help: "Number of CPUs") var cpus: Double?
@@ -69,6 +70,7 @@ struct ContainerOptions: ParsableArguments {
                                    "Privileged": privileged, "CapAdd": capAdd, "CapDrop": capDrop, "SecurityOpt": try securityOpts(),
                                    "ReadonlyRootfs": readOnly, "ExtraHosts": addHost, "Dns": dns, "DnsSearch": dnsSearch,
                                    "DnsOptions": dnsOption, "GroupAdd": groupAdd, "Init": self.`init`]
+        if let userns { host["UsernsMode"] = userns }
         if let restart { host["RestartPolicy"] = try Self.restartPolicy(restart) }
         if let memory { host["Memory"] = try Self.bytes(memory, flag: "--memory") }
         if let memorySwap { host["MemorySwap"] = memorySwap == "-1" ? -1 : try Self.bytes(memorySwap, flag: "--memory-swap") }
