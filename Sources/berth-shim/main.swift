@@ -28,4 +28,10 @@ if let problem = SealedExecutable.reexecIfNeeded() {
     let text = "berth-shim: running unsealed: \(problem)\n"
     _ = text.withCString { write(2, $0, strlen($0)) }
 }
+// Run from a memfd, the kernel names us "memfd:berth-shi"; ps and top should say what we are.
+let comm = open("/proc/self/comm", O_WRONLY | O_CLOEXEC)
+if comm >= 0 {
+    _ = "berth-shim".withCString { write(comm, $0, strlen($0)) }
+    close(comm)
+}
 exit(Shim.main(bundle: bundle, socket: socket, waitForStart: waitForStart))
