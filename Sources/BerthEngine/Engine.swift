@@ -13,6 +13,7 @@ public final class Engine: Sendable {
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
+    let healthMonitors = HealthMonitors()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.

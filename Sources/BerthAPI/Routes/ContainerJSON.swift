@@ -23,7 +23,9 @@ enum ContainerJSON {
         if st.restarting { return "Restarting (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago" }
         if st.paused { return "Up \(since(s.startedAt)) (Paused)" }
         switch s.status {
-        case .running: return "Up \(since(s.startedAt))"
+        case .running:
+            guard let health = st.health?.status else { return "Up \(since(s.startedAt))" }
+            return "Up \(since(s.startedAt)) (\(health == .starting ? "health: starting" : health.rawValue))"
         case .paused: return "Up \(since(s.startedAt)) (Paused)"
         case .exited: return "Exited (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago"
         case .created: return "Created"
@@ -61,6 +63,15 @@ enum ContainerJSON {
         }
     }
 
+    /// Docker's `State.Health`.
+    static func health(_ h: ContainerHealth) -> [String: Any] {
+        ["Status": h.status.rawValue, "FailingStreak": h.failingStreak,
+         "Log": h.log.map { ["Start": GoTime.format($0.start), "End": GoTime.format($0.end), "ExitCode": $0.exitCode, "Output": $0.output] }]
+    }
+
+    /// Docker's ps `health` filter value: the status, or `none` without a health check.
+    static func healthFilterValue(_ st: ContainerStatus) -> String { st.health?.status.rawValue ?? "none" }
+
     /// Encodes a Codable value into JSONSerialization's world.
     static func object<T: Encodable>(_ v: T) -> [String: Any] {
         guard let data = try? JSONEncoder().encode(v), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
@@ -87,13 +98,15 @@ enum ContainerJSON {
         for k in ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota"] where host[k] == nil { host[k] = 0 }
         if host["PortBindings"] == nil { host["PortBindings"] = [String: Any]() }
         let running = st.running
+        var state: [String: Any] = [
+            "Status": st.name, "Running": running, "Paused": st.paused, "Restarting": st.restarting,
+            "OOMKilled": s.oomKilled, "Dead": false, "Pid": running && !st.restarting ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
+            "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
+        ]
+        if let h = st.health { state["Health"] = health(h) }
         return [
             "Id": r.id, "Created": GoTime.format(r.created), "Path": r.path, "Args": r.args,
-            "State": [
-                "Status": st.name, "Running": running, "Paused": st.paused, "Restarting": st.restarting,
-                "OOMKilled": s.oomKilled, "Dead": false, "Pid": running && !st.restarting ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
-                "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
-            ],
+            "State": state,
             "Image": r.imageID.description, "ResolvConfPath": "\(bundle)/resolv.conf", "HostnamePath": "\(bundle)/hostname",
             "HostsPath": "\(bundle)/hosts", "LogPath": e.logPath(r.id), "Name": "/" + r.name, "RestartCount": r.restartCount,
             "Driver": "overlay", "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "", "ExecIDs": NSNull(),

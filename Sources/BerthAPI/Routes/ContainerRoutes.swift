@@ -79,8 +79,11 @@ enum ContainerRoutes {
 
     static func list(_ c: RouteContext) async throws {
         let f = try c.filters()
-        for k in f.keys where !["id", "name", "label", "status", "exited", "ancestor"].contains(k) {
-            throw APIError.badRequest("invalid filter '\(k)': containers accept id, name, label, status, exited, ancestor")
+        for k in f.keys where !["id", "name", "label", "status", "exited", "ancestor", "health"].contains(k) {
+            throw APIError.badRequest("invalid filter '\(k)': containers accept id, name, label, status, exited, ancestor, health")
+        }
+        for v in f["health"] ?? [] where !["starting", "healthy", "unhealthy", "none"].contains(v) {
+            throw APIError.badRequest("Unrecognised filter value for health: \(v) (use starting, healthy, unhealthy or none)")
         }
         let all = c.req.queryBool("all") || f["status"] != nil || f["exited"] != nil
         var rows: [(Date, [String: Any])] = []
@@ -93,6 +96,7 @@ enum ContainerRoutes {
             if let names = f["name"], !names.contains(where: { r.name.contains($0.hasPrefix("/") ? String($0.dropFirst()) : $0) }) { continue }
             if let st = f["status"], !st.contains(status) { continue }
             if let ex = f["exited"], !(s.status == .exited && ex.contains(String(s.exitCode ?? 0))) { continue }
+            if let health = f["health"], !health.contains(ContainerJSON.healthFilterValue(st)) { continue }
             if let labels = f["label"], !labels.allSatisfy({ ContainerJSON.hasLabel($0, r.config.Labels ?? [:]) }) { continue }
             if let anc = f["ancestor"], !anc.contains(where: { $0 == r.image || r.imageID.description.hasPrefix($0) || r.imageID.encoded.hasPrefix($0) }) { continue }
             rows.append((r.created, ContainerJSON.summary(r, st, c.engine)))

@@ -46,26 +46,39 @@ extension Engine {
         do { b = try JSONDecoder().decode(ExecBody.self, from: body) } catch { throw EngineError(.invalid, "malformed exec config: \(error)") }
         guard let cmd = b.Cmd, !cmd.isEmpty else { throw EngineError(.invalid, "No exec command specified") }
         if let keys = b.DetachKeys, !keys.isEmpty { throw EngineError(.invalid, "--detach-keys is not supported by berthd yet") }
+        var process = try execProcess(r, cmd, env: b.Env ?? [], user: b.User ?? "", workingDir: b.WorkingDir ?? "",
+                                      privileged: b.Privileged ?? false)
+        process.terminal = b.Tty ?? false
+        process.openStdin = b.AttachStdin ?? false
+        let id = Self.randomID()
+        await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
+                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true))
+        return id
+    }
+
+    /// A process to run beside the container's init: its env, user, directory and security
+    /// settings unless overridden.
+    func execProcess(_ r: ContainerRecord, _ cmd: [String], env extra: [String] = [], user: String = "", workingDir: String = "",
+                     privileged: Bool = false) throws -> ProcessSpec {
         let spec = try JSONDecoder().decode(ContainerSpec.self, from: Data(contentsOf: URL(fileURLWithPath: "\(containers.bundle(r.id))/spec.json")))
         var env = spec.process.env
-        for e in b.Env ?? [] {
+        for e in extra {
             let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
             env.removeAll { $0.hasPrefix(key + "=") }
             env.append(e)
         }
-        let privileged = b.Privileged ?? false
-        var process = ProcessSpec(args: cmd, env: env, cwd: (b.WorkingDir ?? "").isEmpty ? spec.process.cwd : (b.WorkingDir ?? "/"),
-                                  user: (b.User ?? "").isEmpty ? spec.process.user : (b.User ?? ""),
+        var process = ProcessSpec(args: cmd, env: env, cwd: workingDir.isEmpty ? spec.process.cwd : workingDir,
+                                  user: user.isEmpty ? spec.process.user : user,
                                   capabilities: privileged ? Defaults.allCapabilities : spec.process.capabilities)
-        process.terminal = b.Tty ?? false
-        process.openStdin = b.AttachStdin ?? false
         process.stdinOnce = true
         process.noNewPrivileges = spec.process.noNewPrivileges
         process.additionalGroups = spec.process.additionalGroups
-        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
-        await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
-                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true))
-        return id
+        return process
+    }
+
+    /// 64 hex digits, as Docker's container and exec ids.
+    static func randomID() -> String {
+        (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
     }
 
     /// `POST /exec/{id}/start`: asks the shim to run it and runs `body` with its stream.

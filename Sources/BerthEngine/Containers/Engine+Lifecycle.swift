@@ -41,6 +41,7 @@ extension Engine {
             }
         }
         unlink(shimSocket(id))
+        await stopHealthMonitor(id)
         let record = try? await containers.find(id)
         if let record, record.paused == true { await unpauseForStop(record) }
         if restart, let record, await scheduleRestart(record, exit: s) {
@@ -66,6 +67,7 @@ extension Engine {
                     await events.started(r.id)
                     await reconcilePaused(r)
                     watch(r.id)
+                    if (try? await containers.find(r.id))?.paused != true { await startHealthMonitor(r.id) }
                 } else {
                     await handleExit(r.id, restart: false)
                 }
@@ -154,6 +156,7 @@ extension Engine {
     /// Removes a stopped container's record, bundle and execs, releases its volumes (anonymous
     /// ones too when asked), and wakes `wait?condition=removed`.
     func forget(_ r: ContainerRecord, removeAnonymousVolumes: Bool) async {
+        await healthMonitors.cancel(r.id)
         await containers.remove(r.id)
         await execs.removeAll(of: r.id)
         await restarts.reset(r.id)

@@ -15,6 +15,7 @@ extension Engine {
             throw Self.cgroupError(error, "Cannot pause container \(r.id)")
         }
         _ = try await containers.update(r.id) { $0.paused = true }
+        await stopHealthMonitor(r.id)
     }
 
     /// `POST /containers/{id}/unpause`: thaws the cgroup.
@@ -30,6 +31,7 @@ extension Engine {
             throw Self.cgroupError(error, "Cannot unpause container \(r.id)")
         }
         _ = try await containers.update(r.id) { $0.paused = false }
+        await resumeHealthMonitor(r.id)
     }
 
     /// Thaws a paused container that is being stopped, killed or removed, or has exited: a

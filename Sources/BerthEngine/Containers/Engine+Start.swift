@@ -49,6 +49,7 @@ extension Engine {
         }
         await events.started(record.id)
         watch(record.id)
+        await startHealthMonitor(record.id)
         return true
     }
 
