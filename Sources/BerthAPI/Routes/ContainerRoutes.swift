@@ -44,7 +44,10 @@ enum ContainerRoutes {
             try await c.w.respond(status: 200, headers: [], body: ByteBuffer())
         case ("POST", "exec"):
             var body = try await c.body.collect(upTo: 1 << 20)
-            let id = try await e.createExec(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
+            let data = Data(body.readBytes(length: body.readableBytes) ?? [])
+            let keys = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["DetachKeys"] as? String ?? ""
+            do { _ = try DetachKeys(parsing: keys) } catch { throw APIError.badRequest(error.description) }
+            let id = try await e.createExec(id, body: data)
             try await c.json(["Id": id], status: 201)
         case ("POST", "pause"):
             try await e.pauseContainer(id)
@@ -134,10 +137,16 @@ enum ContainerRoutes {
     static func attach(_ c: RouteContext, _ id: String) async throws {
         let record = try await c.engine.containers.find(id)
         let stdin = c.req.queryBool("stdin"), stdout = c.req.queryBool("stdout"), stderr = c.req.queryBool("stderr")
+        let keys: DetachKeys
+        do { keys = try DetachKeys(parsing: c.req.queryValue("detachKeys") ?? "") } catch { throw APIError.badRequest(error.description) }
+        // Docker watches for the sequence on terminals only; without one, stdin is bytes.
+        let detachKeys = record.tty ? keys : nil
+        let closeStdinAtEOF = (record.config.StdinOnce ?? false) && !record.tty
         let contentType = record.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
         let (inbound, outbound) = try await c.w.hijack(headers: [("Content-Type", contentType)])
         let attached = try await c.engine.attach(record.id, stdin: stdin, stdout: stdout, stderr: stderr, waitForStart: true) { stream in
-            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin)
+            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin,
+                                 closeStdinAtEOF: closeStdinAtEOF, detachKeys: detachKeys)
         }
         if !attached { try? await outbound.closeWrite() }
     }

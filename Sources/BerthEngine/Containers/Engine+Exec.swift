@@ -9,6 +9,8 @@ public struct ExecRecord: Sendable {
     public let attachStdin: Bool
     public let attachStdout: Bool
     public let attachStderr: Bool
+    /// Docker's `DetachKeys` as the client gave it ("" for the default); the API checks it.
+    public let detachKeys: String
 }
 
 /// Execs by id (Docker keeps them in memory too).
@@ -45,14 +47,14 @@ extension Engine {
         let b: ExecBody
         do { b = try JSONDecoder().decode(ExecBody.self, from: body) } catch { throw EngineError(.invalid, "malformed exec config: \(error)") }
         guard let cmd = b.Cmd, !cmd.isEmpty else { throw EngineError(.invalid, "No exec command specified") }
-        if let keys = b.DetachKeys, !keys.isEmpty { throw EngineError(.invalid, "--detach-keys is not supported by berthd yet") }
         var process = try execProcess(r, cmd, env: b.Env ?? [], user: b.User ?? "", workingDir: b.WorkingDir ?? "",
                                       privileged: b.Privileged ?? false)
         process.terminal = b.Tty ?? false
         process.openStdin = b.AttachStdin ?? false
         let id = Self.randomID()
         await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
-                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true))
+                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true,
+                                   detachKeys: b.DetachKeys ?? ""))
         return id
     }
 

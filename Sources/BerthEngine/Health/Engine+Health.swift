@@ -60,6 +60,16 @@ extension Engine {
             let elapsed = Int64(Date().timeIntervalSince(started) * 1e9)
             do { try await Task.sleep(nanoseconds: UInt64(probe.delay(elapsedSinceStart: elapsed, status: health.status))) } catch { return }
             guard let current = try? await containers.find(id), current.health?.monitor == token else { return }
+            // An exit that came before this monitor was registered had nothing to stop.
+            guard await events.isRunning(id) else {
+                try? await containers.change(id) { r in
+                    guard r.health?.monitor == token else { return false }
+                    r.health?.monitor = nil
+                    r.health?.status = .unhealthy
+                    return true
+                }
+                return
+            }
             let result = await runHealthProbe(current, probe)
             let withinStartPeriod = result.start.timeIntervalSince(started) * 1e9 < Double(probe.startPeriod)
             try? await containers.change(id) { r in
