@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `attach` and the detach keys: on a terminal, the key sequence ends the attach and the
@@ -57,6 +58,27 @@ import Testing
         #expect(r.stdout == "5 True\n", "\(r.stderr)")
         #expect(await Self.running(d, "trap") == "exited")
         await d.berth("rm", "-f", "trap")
+    }
+
+    @Test func berthdStopsOnSIGTERMEvenWithAWaitWhoseClientIsGone() async throws {
+        let d = try await offPool { try Fixtures.daemonWithBusybox() }
+        #expect(await d.berth("run", "-d", "--name", "idle", "bb", "sleep", "1000").status == 0)
+        // `attach` holds a wait open until the container exits; its client is killed first.
+        let attach = Process()
+        attach.executableURL = URL(fileURLWithPath: Binaries.berth)
+        attach.arguments = ["attach", "--no-stdin", "idle"]
+        attach.environment = ["BERTH_HOST": d.host]
+        attach.standardOutput = FileHandle.nullDevice
+        try attach.run()
+        try await Task.sleep(for: .milliseconds(500))
+        kill(attach.processIdentifier, SIGKILL)
+        attach.waitUntilExit()
+        let berthd = try #require(d.process)
+        berthd.terminate()
+        #expect(await eventually(20) { !berthd.isRunning }, "berthd exits instead of waiting for the container")
+        try await offPool { try d.start() }
+        #expect(await Self.running(d, "idle") == "running")
+        await d.berth("rm", "-f", "idle")
     }
 
     @Test func theDockerCLIDetachesFromBerthd() async throws {

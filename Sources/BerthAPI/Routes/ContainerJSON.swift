@@ -63,6 +63,20 @@ enum ContainerJSON {
         }
     }
 
+    /// Docker's `NetworkSettings.Ports` (`{"80/tcp": [{"HostIp", "HostPort"}], "443/tcp": null}`):
+    /// while the container runs on a network with port mapping (not host or none), its
+    /// published ports with their host bindings and its other exposed ports with none.
+    static func ports(_ r: ContainerRecord, running: Bool) -> [String: Any] {
+        guard running, !["host", "none"].contains(r.hostConfig.NetworkMode ?? "") else { return [:] }
+        var out: [String: Any] = [:]
+        for port in (r.config.ExposedPorts ?? [:]).keys { out[port] = NSNull() }
+        for (port, bindings) in r.hostConfig.PortBindings ?? [:] {
+            guard let bindings, !bindings.isEmpty else { continue }
+            out[port] = bindings.map { ["HostIp": $0.HostIp ?? "", "HostPort": $0.HostPort ?? ""] }
+        }
+        return out
+    }
+
     /// Docker's `State.Health`.
     static func health(_ h: ContainerHealth) -> [String: Any] {
         ["Status": h.status.rawValue, "FailingStreak": h.failingStreak,
@@ -113,7 +127,7 @@ enum ContainerJSON {
             "HostConfig": host,
             "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
             "Mounts": mounts(r, e), "Config": config,
-            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": [String: Any](), "Networks": [String: Any](),
+            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": ports(r, running: running && !st.restarting), "Networks": [String: Any](),
                                 "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
         ]
     }

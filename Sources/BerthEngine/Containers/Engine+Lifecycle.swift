@@ -175,7 +175,8 @@ extension Engine {
         case "removed": c = .removed
         default: throw EngineError(.invalid, "invalid condition: \"\(condition ?? "")\" (use not-running, next-exit or removed)")
         }
-        return await events.wait(r.id, c, currentExit: state(r.id).exitCode ?? 0)
+        guard let code = await events.wait(r.id, c, currentExit: state(r.id).exitCode ?? 0) else { throw CancellationError() }
+        return code
     }
 
     public func renameContainer(_ ref: String, to name: String) async throws {
