@@ -145,8 +145,10 @@ enum ContainerRoutes {
         let contentType = record.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
         let (inbound, outbound) = try await c.w.hijack(headers: [("Content-Type", contentType)])
         let attached = try await c.engine.attach(record.id, stdin: stdin, stdout: stdout, stderr: stderr, waitForStart: true) { stream in
-            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin,
-                                 closeStdinAtEOF: closeStdinAtEOF, detachKeys: detachKeys)
+            if try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin,
+                                    closeStdinAtEOF: closeStdinAtEOF, detachKeys: detachKeys) == .detached {
+                await c.engine.noteDetach(record.id)
+            }
         }
         if !attached { try? await outbound.closeWrite() }
     }

@@ -61,6 +61,7 @@ extension Engine {
         }
         let bundle = containers.bundle(id)
         for dir in ["upper", "work", "rootfs"] { try FileSystem.makeDirectory("\(bundle)/\(dir)", mode: 0o755) }
+        await emit("create", record)
         return (id, warnings)
     }
 

@@ -55,6 +55,7 @@ extension Engine {
         await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
                                    attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true,
                                    detachKeys: b.DetachKeys ?? ""))
+        await emit("exec_create: " + cmd.joined(separator: " "), r, ["execID": id])
         return id
     }
 
@@ -86,10 +87,16 @@ extension Engine {
     /// `POST /exec/{id}/start`: asks the shim to run it and runs `body` with its stream.
     public func startExec(_ id: String, _ body: (ExecRecord, inout ShimClient.Stream) async throws -> Void) async throws {
         let e = try await execs.get(id)
-        try await requireActive(try await containers.find(e.containerID))
+        let r = try await containers.find(e.containerID)
+        try await requireActive(r)
         try await shim(e.containerID).withSession(.exec(id: id, process: e.process)) { reply, stream in
             guard reply.ok else { throw EngineError(.invalid, "OCI runtime exec failed: \(reply.error ?? "exec failed"): unknown") }
+            await emit("exec_start: " + e.process.args.joined(separator: " "), r, ["execID": id])
             try await body(e, &stream)
+        }
+        // The stream ends when the process has exited, unless the client detached.
+        if let state = try? await inspectExec(id).1, !state.running {
+            await emit("exec_die", r, ["execID": id, "exitCode": "\(state.exitCode ?? -1)"])
         }
     }
 

@@ -16,6 +16,7 @@ extension Engine {
         }
         _ = try await containers.update(r.id) { $0.paused = true }
         await stopHealthMonitor(r.id)
+        await emit("pause", r)
     }
 
     /// `POST /containers/{id}/unpause`: thaws the cgroup.
@@ -32,6 +33,7 @@ extension Engine {
         }
         _ = try await containers.update(r.id) { $0.paused = false }
         await resumeHealthMonitor(r.id)
+        await emit("unpause", r)
     }
 
     /// Thaws a paused container that is being stopped, killed or removed, or has exited: a

@@ -72,10 +72,15 @@ extension Engine {
             }
             let result = await runHealthProbe(current, probe)
             let withinStartPeriod = result.start.timeIntervalSince(started) * 1e9 < Double(probe.startPeriod)
+            var changed = false
             try? await containers.change(id) { r in
                 // A probe that outlived its monitor (stop, pause, restart) records nothing.
                 guard r.health?.monitor == token else { return false }
-                return r.health?.record(result, retries: probe.retries, withinStartPeriod: withinStartPeriod) ?? false
+                changed = r.health?.record(result, retries: probe.retries, withinStartPeriod: withinStartPeriod) ?? false
+                return changed
+            }
+            if changed, let status = (try? await containers.find(id))?.health?.status {
+                await emit("health_status: \(status.rawValue)", container: id)
             }
         }
     }
@@ -96,8 +101,12 @@ extension Engine {
         var timedOut = false
         do {
             let process = try execProcess(r, probe.command)
+            let command = probe.command.joined(separator: " ")
+            // Docker reports probes like any exec.
+            await emit("exec_create: " + command, r, ["execID": id])
             let refusal = try await client.withSession(.exec(id: id, process: process)) { reply, stream -> String? in
                 guard reply.ok else { return reply.error ?? "exec failed" }
+                await emit("exec_start: " + command, r, ["execID": id])
                 await stream.closeStdin()
                 // The timeout runs from the exec's start, as in Docker; on expiry the probe is
                 // killed and its output read to the end.
@@ -128,6 +137,7 @@ extension Engine {
               let code = state.exitCode else {
             return failure("healthcheck for container \(r.id) has no exit code")
         }
+        await emit("exec_die", r, ["execID": id, "exitCode": "\(code)"])
         return ContainerHealth.Result(start: start, end: Date(), exitCode: Int(code), output: output.text)
     }
 }
