@@ -31,6 +31,7 @@ public struct EngineAPI: Sendable {
             if try await ContainerRoutes.handle(ctx) { return }
             if try await ExecRoutes.handle(ctx) { return }
             if try await VolumeRoutes.handle(ctx) { return }
+            if try await EventRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {
@@ -50,7 +51,6 @@ public struct EngineAPI: Sendable {
         switch first {
         case "networks": return "networks (network create/ls/connect)"
         case "build": return "building images (docker build)"
-        case "events": return "the event stream (docker events)"
         case "auth": return "registry login"
         case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"
         case "plugins": return "plugins"

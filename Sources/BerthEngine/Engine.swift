@@ -13,6 +13,9 @@ public final class Engine: Sendable {
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
+    let healthMonitors = HealthMonitors()
+    /// Recent events and live subscribers of `GET /events`.
+    public let eventLog = EventLog()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.

@@ -72,6 +72,8 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var VolumeDriver: String?
     /// `host` opts out of the daemon's `--userns-remap`.
     public var UsernsMode: String?
+    /// `-p`: container port (`80/tcp`) → host bindings.
+    public var PortBindings: [String: [PortBinding]?]?
 
     public init() {}
 
@@ -83,6 +85,12 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public struct LogConfig: Codable, Sendable, Equatable {
         public var `Type`: String?
         public var Config: [String: String]?
+    }
+
+    /// One host side of a published port; an empty HostIp means every address.
+    public struct PortBinding: Codable, Sendable, Equatable {
+        public var HostIp: String?
+        public var HostPort: String?
     }
 
     public struct Ulimit: Codable, Sendable, Equatable {

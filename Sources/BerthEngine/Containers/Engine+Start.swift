@@ -48,7 +48,9 @@ extension Engine {
                               "failed to create task for container: \(report.error ?? "the shim did not start the process"): unknown")
         }
         await events.started(record.id)
+        await emit("start", record)
         watch(record.id)
+        await startHealthMonitor(record.id)
         return true
     }
 

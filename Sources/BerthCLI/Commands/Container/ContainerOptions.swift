@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOCI
 import Foundation
 
 /// The flags `create` and `run` share, turned into Docker's create body.
@@ -46,6 +47,7 @@ struct ContainerOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
+    @OptionGroup var health: HealthOptions
 
     /// The create body for `image` and `command`.
     func body(image: String, command: [String], attach: Bool, autoRemove: Bool) throws -> [String: Any] {
@@ -117,6 +119,7 @@ struct ContainerOptions: ParsableArguments {
         if let domainname { body["Domainname"] = domainname }
         if let stopSignal { body["StopSignal"] = stopSignal }
         if let stopTimeout { body["StopTimeout"] = stopTimeout }
+        if let check = try health.healthcheck() { body["Healthcheck"] = check }
         if let platform, platform != "linux/amd64", platform != "linux" {
             throw CLIError("--platform \(platform): this host runs linux/amd64 images only")
         }
