@@ -20,8 +20,17 @@ final class Daemon: @unchecked Sendable {
     }
 
     deinit {
+        removeAllContainers()
         stop()
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Containers outlive berthd (their shims keep them): a test's must not outlive the test.
+    func removeAllContainers() {
+        if process?.isRunning != true { try? start() }
+        let ids = berth("ps", "-aq").stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard !ids.isEmpty else { return }
+        Run.run(Binaries.berth, ["rm", "-f"] + ids, env: ["BERTH_HOST": host])
     }
 
     func start() throws {
