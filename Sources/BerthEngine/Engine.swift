@@ -13,6 +13,9 @@ public final class Engine: Sendable {
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
+    /// Held while a container starts and while `cp` has its filesystem open, so a stopped
+    /// container's overlay is never mounted twice at once.
+    let filesystemLocks = KeyedLock()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.

@@ -54,7 +54,7 @@ struct RootfsSetup {
         }
     }
 
-    private func mountOverlay() throws(RuntimeError) {
+    func mountOverlay() throws(RuntimeError) {
         let fs = spec.rootfs
         guard !fs.lowerDirs.isEmpty else { throw RuntimeError(.invalidArgument, "rootfs has no layers") }
         mkdir(fs.mountPoint, 0o700)
