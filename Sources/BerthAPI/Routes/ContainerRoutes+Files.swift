@@ -31,7 +31,11 @@ extension ContainerRoutes {
         case ("GET", "changes"):
             let changes = try await e.changes(id)
             // Docker answers `null` when nothing changed.
-            try await c.json(changes.isEmpty ? NSNull() : changes.map { ["Path": $0.path, "Kind": $0.kind.rawValue] as [String: Any] })
+            if changes.isEmpty {
+                try await c.w.respond(status: 200, headers: [("Content-Type", "application/json")], body: ByteBuffer(string: "null"))
+            } else {
+                try await c.json(changes.map { ["Path": $0.path, "Kind": $0.kind.rawValue] as [String: Any] })
+            }
         case ("GET", "export"):
             try await e.export(id) { write in try await streamTar(c, headers: [], write) }
         default:

@@ -85,8 +85,9 @@ struct ChangeScanner {
                     kind = .modified
                 }
             }
-            if isDirectory { changedDirs.insert(childPath) }
             if let kind {
+                // Only a directory that is itself listed counts as listed (Docker's changedDirs).
+                if isDirectory { changedDirs.insert(childPath) }
                 if kind != .modified {
                     let parent = path.isEmpty ? "/" : path
                     if parent != "/", changedDirs.insert(parent).inserted {

@@ -88,7 +88,11 @@ struct Cp: ParsableCommand {
         }
         let resp = try api.call("GET", "/containers/\(container)/archive", query: [("path", srcPath)])
         if dstPath == "-" {
-            while let chunk = try resp.readChunk() { try FileHandle.standardOutput.write(contentsOf: chunk) }
+            while let chunk = try resp.readChunk() {
+                do { try FileHandle.standardOutput.write(contentsOf: chunk) } catch {
+                    throw CLIError("write /dev/stdout: \(String(cString: strerror(EPIPE)).lowercased())")
+                }
+            }
             return
         }
         let stat = try Self.decodeStat(resp.header("X-Docker-Container-Path-Stat"))
@@ -108,9 +112,7 @@ struct Cp: ParsableCommand {
         guard dirFD >= 0 else { throw HostCopy.osError("open", dir) }
         defer { close(dirFD) }
         let copied = try Self.extract(resp, into: dirFD, options: options)
-        if progress {
-            FileHandle.standardError.write(Data("Successfully copied \(HumanUnits.size(copied)) to \(dstPath)\n".utf8))
-        }
+        if progress { FileHandle.standardError.write(Data(Self.summary(copied, to: dstPath).utf8)) }
     }
 
     private func copyTo(container: String, path dst: String, from src: String, progress: Bool) throws {
@@ -157,9 +159,12 @@ struct Cp: ParsableCommand {
             _ = try? resp.readAll()
             try tar.finish()
         }
-        if progress {
-            FileHandle.standardError.write(Data("Successfully copied \(HumanUnits.size(sent.withLock { $0 })) to \(container):\(destination.path)\n".utf8))
-        }
+        if progress { FileHandle.standardError.write(Data(Self.summary(sent.withLock { $0 }, to: "\(container):\(destination.path)").utf8)) }
+    }
+
+    /// docker's last line: the bytes of the tar that went over the wire, in its decimal units.
+    static func summary(_ bytes: Int64, to destination: String) -> String {
+        "Successfully copied \(HumanUnits.size(bytes)) to \(destination)\n"
     }
 
     /// Feeds the response body through a pipe to an extraction on another thread; returns the
