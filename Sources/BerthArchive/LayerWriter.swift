@@ -138,10 +138,11 @@ struct Walker {
         defer { archive_entry_free(entry) }
         try LibArchive.check(archive_write_header(archive, entry), archive, "cannot write \(path)")
         guard archive_entry_filetype(entry) == S_IFREG, archive_entry_size(entry) > 0 else { return }
-        let fd = openat(dirFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let fd = RegularFile.open(dirFD, name)
         guard fd >= 0 else {
-            // Gone since its header was written (a running container): libarchive pads the entry.
-            if !overlay && errno == ENOENT { return }
+            // Gone or replaced since its header was written (a running container): libarchive
+            // pads the entry.
+            if !overlay && (errno == ENOENT || errno == EINVAL) { return }
             throw ArchiveError(.io, "open \(path): \(errnoString())")
         }
         defer { close(fd) }

@@ -147,4 +147,21 @@ import Testing
         }
         #expect(try box.outside() == before)
     }
+
+    @Test func onlyRegularFilesAreOpenedForReading() throws {
+        let box = try Sandbox()
+        #expect(mkfifo(box.at("fifo"), 0o644) == 0)
+        #expect(symlink(box.canary + "/file", box.at("link")) == 0)
+        try box.write(box.at("plain"), "data", mode: 0o600)
+        let dir = open(box.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(dir) }
+        // Opening the fifo for reading would block until a writer came; it is not opened at all.
+        #expect(RegularFile.open(dir, "fifo") == -1 && errno == EINVAL)
+        #expect(RegularFile.open(dir, "link") == -1, "a symlink is not followed")
+        let fd = RegularFile.open(dir, "plain")
+        #expect(fd >= 0)
+        var buf = [UInt8](repeating: 0, count: 8)
+        #expect(read(fd, &buf, 8) == 4)
+        close(fd)
+    }
 }

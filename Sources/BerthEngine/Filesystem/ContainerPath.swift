@@ -70,13 +70,14 @@ enum ContainerPath {
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Reads a small file of the container (at most `limit` bytes); nil when it is missing.
+    /// Reads a small regular file of the container (at most `limit` bytes); nil when it is
+    /// missing or anything else (a device is never opened).
     static func readFile(_ root: Int32, _ path: String, limit: Int = 1 << 20) -> String? {
-        let fd = berth_open_in_root(root, path, O_RDONLY | O_NONBLOCK, 0, 0)
+        let handle = berth_open_in_root(root, path, berth_O_PATH, 0, 0)
+        guard handle >= 0 else { return nil }
+        let fd = RegularFile.reopen(handle)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var st = Glibc.stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
