@@ -159,6 +159,24 @@ import Testing
         #expect(Run.sh("ls -ln \(canary); cat \(canary)/keep; ls /etc | wc -l").stdout == before)
     }
 
+    /// CVE-2018-15664: the container swaps a directory for a symlink out of it while copies run.
+    @Test func aSymlinkSwappedInDuringCopiesNeverLeadsOut() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let host = try Self.hostFiles(d)
+        let canary = "\(d.dir)/canary"
+        #expect(Run.sh("mkdir -p \(canary) && echo host-secret > \(canary)/keep").status == 0)
+        let swap = "while true; do rm -rf /data; ln -s ../../../../../../../..\(canary) /data; rm -f /data; mkdir /data; echo inside > /data/keep; done"
+        #expect(d.berth("run", "-d", "--name", "box", "bb", "sh", "-c", swap).status == 0)
+        var landed = 0
+        for _ in 0..<50 {
+            if d.berth("cp", "\(host)/file.txt", "box:/data/").status == 0 { landed += 1 }
+            let read = d.berth("cp", "box:/data/keep", "-")
+            #expect(!read.stdout.contains("host-secret"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: canary) == ["keep"], "\(landed) copies landed, none on the host")
+        #expect((try? String(contentsOfFile: "\(canary)/keep", encoding: .utf8)) == "host-secret\n")
+    }
+
     @Test func archivesWithDotDotOrAWayOutAreRefused() throws {
         let d = try Fixtures.daemonWithBusybox()
         let canary = "\(d.dir)/canary"
