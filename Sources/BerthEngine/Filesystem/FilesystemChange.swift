@@ -29,8 +29,8 @@ public struct FilesystemChange: Sendable, Equatable {
 /// - the parent of an addition or deletion is listed as changed (once, before it), unless it
 ///   is `/` or already listed;
 /// - what Docker keeps in a container's init layer (the mount points berth-shim makes: /proc,
-///   /sys, /dev, /etc/hosts, …) is not the container's change, nor is the directory that
-///   changed only by getting them.
+///   /sys, /dev, /etc/hosts, …) is not the container's change, nor is the new mtime of the
+///   directory that got them.
 struct ChangeScanner {
     /// Docker's init layer (moby `initlayer.Setup`), with the directories it creates.
     static let initLayer: Set<String> = [
@@ -79,7 +79,8 @@ struct ChangeScanner {
             if kind == nil {
                 if below == nil {
                     kind = .added
-                } else if let d = belowDirectory, isDirectory, let top = d.fds.first, Self.sameDirectory(st, top) {
+                } else if let d = belowDirectory, isDirectory, let top = d.fds.first,
+                          Self.sameDirectory(st, top, ignoringTime: Self.holdsInitStubs(dirFD, name, childPath)) {
                     kind = nil
                 } else {
                     kind = .modified
@@ -97,28 +98,26 @@ struct ChangeScanner {
                 changes.append(FilesystemChange(path: childPath, kind: kind))
             }
             guard isDirectory else { continue }
-            let listed = changes.count
-            let holdsStubs = try walkChildren(dirFD, name, childPath, lower: belowDirectory, opaque: opaque)
-            // A directory of the image that changed only by getting mount points is unchanged.
-            if kind == .modified, belowDirectory != nil, holdsStubs, changes.count == listed,
-               changes.last == FilesystemChange(path: childPath, kind: .modified) {
-                changes.removeLast()
-            }
+            try walkChildren(dirFD, name, childPath, lower: belowDirectory, opaque: opaque)
         }
     }
 
-    /// Walks the directory `name` of `dirFD`; returns whether it directly holds init-layer stubs.
-    @discardableResult
     private mutating func walkChildren(_ dirFD: Int32, _ name: String, _ path: String, lower: LayerView.Directory?,
-                                       opaque: Bool) throws(EngineError) -> Bool {
+                                       opaque: Bool) throws(EngineError) {
         let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard child >= 0 else { return false }
+        guard child >= 0 else { return }
         defer { close(child) }
         // An opaque directory hides everything beneath it in the image.
         try walk(child, path: path, lower: opaque ? nil : lower)
-        return try names(child).contains { n in
+    }
+
+    /// Whether the directory `name` of `dirFD` holds init-layer stubs, whose making changed its
+    /// mtime (Docker makes them in a layer of their own, below the container's).
+    static func holdsInitStubs(_ dirFD: Int32, _ name: String, _ path: String) -> Bool {
+        let stubs = initLayer.filter { CopyPath.dir($0) == path }
+        return stubs.contains { stub in
             var st = stat()
-            return fstatat(child, n, &st, AT_SYMLINK_NOFOLLOW) == 0 && Self.isInitStub(path + "/" + n, st)
+            return fstatat(dirFD, "\(name)/\(CopyPath.base(stub))", &st, AT_SYMLINK_NOFOLLOW) == 0 && isInitStub(stub, st)
         }
     }
 
@@ -138,11 +137,11 @@ struct ChangeScanner {
 
     /// Docker's test for a directory overlay only copied up: same size, mode and mtime (to
     /// the second when either side has no nanoseconds).
-    static func sameDirectory(_ upper: stat, _ lowerFD: Int32) -> Bool {
+    static func sameDirectory(_ upper: stat, _ lowerFD: Int32, ignoringTime: Bool = false) -> Bool {
         var st = stat()
         guard fstat(lowerFD, &st) == 0 else { return false }
         let a = upper.st_mtim, b = st.st_mtim
         let sameTime = (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec) || (a.tv_sec == b.tv_sec && (a.tv_nsec == 0 || b.tv_nsec == 0))
-        return upper.st_size == st.st_size && upper.st_mode == st.st_mode && sameTime
+        return upper.st_size == st.st_size && upper.st_mode == st.st_mode && (sameTime || ignoringTime)
     }
 }
