@@ -24,6 +24,8 @@ import Testing
     @Test(arguments: [false, true])
     func filesAndDirectoriesGoBothWays(running: Bool) throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         let c = running ? d.berth("run", "-d", "--name", "box", "bb", "sleep", "300") : d.berth("create", "--name", "box", "bb", "sleep", "300")
         #expect(c.status == 0, "\(c.stderr)")
@@ -72,6 +74,8 @@ import Testing
 
     @Test func errorsAreDockers() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         #expect(d.berth("create", "--name", "box", "bb").status == 0)
         let missing = d.berth("cp", "box:/nope", "\(d.dir)/x")
@@ -94,6 +98,8 @@ import Testing
 
     @Test func volumesAndBindsAreCopiedThroughAndReadOnlyOnesRefused() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         let bind = "\(d.dir)/bind"
         #expect(mkdir(bind, 0o755) == 0)
@@ -118,6 +124,8 @@ import Testing
     @Test(arguments: [false, true])
     func symlinksInTheContainerNeverLeadOutOfIt(running: Bool) throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         let canary = "\(d.dir)/canary"
         #expect(Run.sh("mkdir -p \(canary) && echo host > \(canary)/keep").status == 0)
@@ -162,6 +170,8 @@ import Testing
     /// CVE-2018-15664: the container swaps a directory for a symlink out of it while copies run.
     @Test func aSymlinkSwappedInDuringCopiesNeverLeadsOut() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         let canary = "\(d.dir)/canary"
         #expect(Run.sh("mkdir -p \(canary) && echo host-secret > \(canary)/keep").status == 0)
@@ -179,6 +189,8 @@ import Testing
 
     @Test func archivesWithDotDotOrAWayOutAreRefused() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let canary = "\(d.dir)/canary"
         #expect(Run.sh("mkdir -p \(canary) && echo host > \(canary)/keep").status == 0)
         #expect(d.berth("create", "--name", "box", "bb").status == 0)
@@ -207,6 +219,8 @@ import Testing
 
     @Test func theStatHeaderIsDockers() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         #expect(d.berth("run", "--name", "box", "bb", "sh", "-c", "echo hello > /tmp/f; chmod 640 /tmp/f; ln -s /tmp/f /tmp/l").status == 0)
         func stat(_ path: String) -> [String: Any]? {
             let r = Run.run("/usr/bin/curl", ["-s", "-I", "--unix-socket", d.socket, "http://localhost/v1.41/containers/box/archive?path=\(path)"])
@@ -227,6 +241,8 @@ import Testing
 
     @Test func dockerCLICopiesInAndOut() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         let host = try Self.hostFiles(d)
         #expect(d.berth("run", "-d", "--name", "box", "-u", "nobody", "bb", "sleep", "300").status == 0)
         #expect(d.docker("cp", "\(host)/file.txt", "box:/tmp/").status == 0)
@@ -244,6 +260,8 @@ import Testing
 
     @Test func dockerPyPutArchiveReachesTheVolumeOfAnExitedContainer() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         // DockerSpawner's move_certs, as docker-py sends it.
         let script = """
         import docker, io, tarfile

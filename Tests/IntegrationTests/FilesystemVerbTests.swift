@@ -8,6 +8,8 @@ import Testing
 
     @Test func diffListsWhatTheContainerAddedChangedAndDeleted() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         #expect(d.berth("run", "--name", "box", "-v", "vol:/data", "bb", "sh", "-c", Self.changes + " && echo v > /data/v").status == 0)
         let expected = "C /bin\nD /bin/ls\nA /data\nC /etc/passwd\nA /new\nA /new/deep\nA /new/deep/f\nC /tmp\nA /tmp/x\n"
         let diff = d.berth("diff", "box")
@@ -24,6 +26,8 @@ import Testing
 
     @Test func exportIsTheMergedFilesystemWithoutVolumes() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         #expect(d.berth("run", "-d", "--name", "box", "-v", "vol:/data", "bb", "sh", "-c", Self.changes + " && echo v > /data/v && exec sleep 300").status == 0)
         var ready = false
         for _ in 0..<100 where !ready {
@@ -45,6 +49,8 @@ import Testing
 
     @Test func commitMakesAnImageOfTheChangesOnTheSameBaseLayers() throws {
         let d = try Fixtures.daemonWithBusybox()
+        // Containers outlive berthd: a running one is removed, not left behind.
+        defer { d.berth("rm", "-f", "box") }
         #expect(d.berth("run", "-d", "--name", "box", "bb", "sh", "-c", Self.changes + " && exec sleep 300").status == 0)
         var ready = false
         for _ in 0..<100 where !ready {
