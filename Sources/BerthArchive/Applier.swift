@@ -17,7 +17,7 @@ final class Applier {
         /// How errors name an entry ("layer entry", "archive entry").
         var noun = "layer entry"
         /// How errors name the root (a container path for `docker cp`).
-        var rootName = "."
+        var rootName = "the layer"
         /// Names starting with `/` are relative to the root (`docker cp`); layers refuse them.
         var rootedNames = false
     }
