@@ -56,13 +56,9 @@ public struct EngineAPI: Sendable {
         case "plugins": return "plugins"
         case "session": return "BuildKit sessions"
         case "distribution": return "registry distribution lookups"
-        case "commit": return "docker commit"
         case "images" where parts.last == "search": return "image search"
         case "containers" where parts.count == 3:
             switch parts[2] {
-            case "archive": return "copying files in and out of containers (docker cp)"
-            case "changes": return "docker diff"
-            case "export": return "docker export"
             case "attach" where method == "GET": return "attaching over websockets"
             default: return nil
             }

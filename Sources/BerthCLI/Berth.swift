@@ -9,7 +9,8 @@ public struct Berth: ParsableCommand {
         commandName: "berth",
         abstract: "A container engine with Docker's grammar. Global option: -H/--host unix:///path (or BERTH_HOST).",
         subcommands: [Run.self, Create.self, Start.self, Attach.self, Port.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
-                      Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
+                      Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Cp.self, Diff.self, Export.self, Commit.self,
+                      Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
                       Save.self, Load.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
 
     public init() {}

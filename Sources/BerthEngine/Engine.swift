@@ -16,6 +16,9 @@ public final class Engine: Sendable {
     let healthMonitors = HealthMonitors()
     /// Recent events and live subscribers of `GET /events`.
     public let eventLog = EventLog()
+    /// Held while a container starts and while `cp` has its filesystem open, so a stopped
+    /// container's overlay is never mounted twice at once.
+    let filesystemLocks = KeyedLock()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.

@@ -3,6 +3,7 @@ import Glibc
 
 // berth-shim --bundle DIR --socket PATH [--wait-for-start]
 // Started by berthd (posix_spawn + setsid) once per container; see `Shim` for what it does.
+// berth-shim --view: a stopped container's filesystem for `docker cp`; see `RootfsView`.
 // Argument parsing stays by hand: the shim must not pull in anything that could start a thread.
 
 func usage() -> Never {
@@ -10,6 +11,8 @@ func usage() -> Never {
     _ = text.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
+
+if CommandLine.arguments.dropFirst().first == "--view" { exit(RootfsView.main()) }
 
 var bundle: String?
 var socket: String?

@@ -64,9 +64,12 @@ struct Berthd: AsyncParsableCommand {
             source.resume()
             return source
         }
-        // Shims are berthd's children until it restarts: reap them as they exit. berthd starts no
-        // other child processes, so reaping any child is safe.
+        // Shims are berthd's children until it restarts: reap them as they exit. berthd's other
+        // children (`ps` for top, cp's view of a stopped container) expect to be reaped here.
         signal(SIGCHLD, SIG_DFL)
+        // Tars are streamed to clients through pipes: a client that goes away must end the
+        // stream with EPIPE, not berthd.
+        signal(SIGPIPE, SIG_IGN)
         let reaper = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
         reaper.setEventHandler { while waitpid(-1, nil, WNOHANG) > 0 {} }
         reaper.resume()

@@ -33,6 +33,12 @@ import Testing
         #expect(Self.words(ex.stdout) == ["0", "\(Self.base)", "65536", "0", "hi", "1"], "\(ex.stderr)")
         // The upper dir on disk holds the container's ids, not the host's.
         #expect(Self.owner("\(d.dataRoot)/containers/\(id)/upper/made") == 1000)
+        // cp needs the container stopped under a remap, and then sees the container's ids.
+        let busy = d.berth("cp", "uw:/made", "-")
+        #expect(busy.status != 0 && busy.stderr.contains("--userns-remap"), "\(busy.stderr)")
+        #expect(d.berth("stop", "-t", "0", "uw").status == 0)
+        let listing = Run.sh("BERTH_HOST=\(d.host) \(Binaries.berth) cp uw:/made - | tar -tvf - --numeric-owner")
+        #expect(listing.stdout.contains("1000/1000"), "\(listing.stdout) \(listing.stderr)")
         #expect(d.berth("rm", "-f", "uw").status == 0)
     }
 

@@ -4,7 +4,8 @@ import Foundation
 import NIOCore
 
 /// `/containers/...`: create, list, inspect, start, stop, restart, kill, wait, attach, logs,
-/// remove, resize, rename, prune, pause, unpause, stats, top, update.
+/// remove, resize, rename, prune, pause, unpause, stats, top, update; files and commit in
+/// `ContainerRoutes+Files`.
 enum ContainerRoutes {
     static func handle(_ c: RouteContext) async throws -> Bool {
         let p = c.path
@@ -12,6 +13,7 @@ enum ContainerRoutes {
         case ("POST", "/containers/create"): try await create(c); return true
         case ("GET", "/containers/json"): try await list(c); return true
         case ("POST", "/containers/prune"): try await prune(c); return true
+        case ("POST", "/commit"): try await commit(c); return true
         default: break
         }
         guard p.hasPrefix("/containers/") else { return false }
@@ -68,7 +70,7 @@ enum ContainerRoutes {
             try await e.renameContainer(id, to: name)
             try await c.noContent()
         default:
-            return false
+            return try await files(c, id, action)
         }
         return true
     }

@@ -60,7 +60,7 @@ struct RootfsSetup {
         }
     }
 
-    private func mountOverlay() throws(RuntimeError) {
+    func mountOverlay() throws(RuntimeError) {
         let fs = paths
         guard !fs.lowerDirs.isEmpty else { throw RuntimeError(.invalidArgument, "rootfs has no layers") }
         mkdir(fs.mountPoint, 0o700)
