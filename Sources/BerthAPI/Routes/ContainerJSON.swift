@@ -38,9 +38,9 @@ enum ContainerJSON {
         [
             "Id": r.id, "Names": ["/" + r.name], "Image": r.image, "ImageID": r.imageID.description,
             "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": st.name,
-            "Status": status(st), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
+            "Status": status(st), "Ports": NetworkSettingsJSON.summaryPorts(r, running: st.running), "Labels": r.config.Labels ?? [:],
             "HostConfig": ["NetworkMode": r.hostConfig.NetworkMode ?? "default"],
-            "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r, e),
+            "NetworkSettings": NetworkSettingsJSON.summary(r), "Mounts": mounts(r, e),
         ]
     }
 
@@ -100,8 +100,7 @@ enum ContainerJSON {
             "HostConfig": host,
             "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
             "Mounts": mounts(r, e), "Config": config,
-            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": [String: Any](), "Networks": [String: Any](),
-                                "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
+            "NetworkSettings": NetworkSettingsJSON.inspect(r, e, running: running),
         ]
     }
 }

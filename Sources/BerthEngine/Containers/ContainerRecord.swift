@@ -30,6 +30,10 @@ public struct ContainerRecord: Codable, Sendable {
     /// Binds, volumes and `--mount`s as resolved at create; nil in records made before
     /// volumes existed (their binds are resolved from `hostConfig` at start).
     public var mounts: [MountPoint]?
+    /// Network name → the container's endpoint on it (nil in records made before networks).
+    public var endpoints: [String: Endpoint]?
+    /// The ports published while the container runs (set at start, cleared at exit).
+    public var publishedPorts: [PublishedPort]?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }

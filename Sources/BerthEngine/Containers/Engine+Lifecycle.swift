@@ -41,6 +41,7 @@ extension Engine {
             }
         }
         unlink(shimSocket(id))
+        await disconnectNetworks(id)
         let record = try? await containers.find(id)
         if let record, record.paused == true { await unpauseForStop(record) }
         if restart, let record, await scheduleRestart(record, exit: s) {
