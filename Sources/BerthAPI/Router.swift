@@ -31,6 +31,7 @@ public struct EngineAPI: Sendable {
             if try await ContainerRoutes.handle(ctx) { return }
             if try await ExecRoutes.handle(ctx) { return }
             if try await VolumeRoutes.handle(ctx) { return }
+            if try await NetworkRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {
@@ -48,7 +49,6 @@ public struct EngineAPI: Sendable {
         let parts = path.split(separator: "/").map(String.init)
         guard let first = parts.first else { return nil }
         switch first {
-        case "networks": return "networks (network create/ls/connect)"
         case "build": return "building images (docker build)"
         case "events": return "the event stream (docker events)"
         case "auth": return "registry login"

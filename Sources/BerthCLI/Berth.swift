@@ -10,7 +10,7 @@ public struct Berth: ParsableCommand {
         abstract: "A container engine with Docker's grammar. Global option: -H/--host unix:///path (or BERTH_HOST).",
         subcommands: [Run.self, Create.self, Start.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
                       Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Version.self, Info.self])
+                      Save.self, Load.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Version.self, Info.self])
 
     public init() {}
 
