@@ -13,6 +13,7 @@ public final class Engine: Sendable {
     public let volumes: VolumeStore
     public let networks: NetworkStore
     let ports = PortReservations()
+    let names = ContainerNames()
     let firewall: Firewall
     let firewallSync: FirewallSync
     public let networkOptions: NetworkOptions

@@ -12,13 +12,10 @@
 struct netns_job {
     const char *path;
     int create;
+    int domain, type, protocol;
     int fd;
     int err;
 };
-
-static int netlink_socket(void) {
-    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-}
 
 /* Runs on its own thread, which ends in the other namespace: nothing else runs there. */
 static void *netns_job_run(void *p) {
@@ -42,7 +39,7 @@ static void *netns_job_run(void *p) {
         close(ns);
         if (rc != 0) return NULL;
     }
-    job->fd = netlink_socket();
+    job->fd = socket(job->domain, job->type | SOCK_CLOEXEC, job->protocol);
     if (job->fd < 0) {
         job->err = errno;
         if (job->create) { umount2(job->path, MNT_DETACH); unlink(job->path); }
@@ -50,8 +47,8 @@ static void *netns_job_run(void *p) {
     return NULL;
 }
 
-static int netns_job(const char *path, int create) {
-    struct netns_job job = { path, create, -1, 0 };
+static int netns_job(const char *path, int create, int domain, int type, int protocol) {
+    struct netns_job job = { path, create, domain, type, protocol, -1, 0 };
     pthread_t t;
     int rc = pthread_create(&t, NULL, netns_job_run, &job);
     if (rc != 0) { errno = rc; return -1; }
@@ -60,9 +57,13 @@ static int netns_job(const char *path, int create) {
     return job.fd;
 }
 
-int berth_netns_create(const char *path) { return netns_job(path, 1); }
+int berth_netns_create(const char *path) { return netns_job(path, 1, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE); }
 
-int berth_netns_netlink(const char *path) { return netns_job(path, 0); }
+int berth_netns_netlink(const char *path) { return netns_job(path, 0, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE); }
+
+int berth_netns_socket(const char *path, int domain, int type, int protocol) {
+    return netns_job(path, 0, domain, type, protocol);
+}
 
 int berth_netns_remove(const char *path) {
     if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) return -1;

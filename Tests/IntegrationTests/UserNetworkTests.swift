@@ -66,6 +66,30 @@ import Testing
         #expect(d.berth("network", "prune", "-f").stdout == "Deleted Networks:\nrepl\n")
     }
 
+    @Test func containersFindEachOtherByNameAndAliasOnTheirNetworkOnly() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        #expect(d.berth("network", "create", "--subnet", "10.92.0.0/24", "app").status == 0)
+        #expect(d.berth("network", "create", "elsewhere").status == 0)
+        #expect(d.berth("run", "-d", "--name", "db", "--network", "app", "--network-alias", "postgres", "--ip", "10.92.0.20", "bb", "sleep", "100").status == 0)
+        #expect(d.berth("run", "-d", "--name", "lonely", "--network", "elsewhere", "bb", "sleep", "100").status == 0)
+        let r = d.berth("run", "--rm", "--network", "app", "bb", "sh", "-c",
+                        "cat /etc/resolv.conf; nslookup db; nslookup postgres; ping -c 1 -W 2 db")
+        #expect(r.stdout.contains("nameserver 127.0.0.11"), "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "Address: 10.92.0.20").count == 3, "name and alias resolve: \(r.stdout) \(r.stderr)")
+        #expect(r.status == 0, "and the name is reachable: \(r.stdout) \(r.stderr)")
+        let other = d.berth("run", "--rm", "--network", "elsewhere", "bb", "nslookup", "db")
+        #expect(!other.stdout.contains("10.92.0.20"), "not from another network: \(other.stdout)")
+        let external = d.berth("run", "--rm", "--network", "app", "bb", "nslookup", "lonely")
+        #expect(!external.stdout.contains("Address: 172."), "\(external.stdout)")
+        // A container that joins the network is found at once.
+        #expect(d.berth("network", "connect", "--alias", "cache", "app", "lonely").status == 0)
+        let joined = d.berth("exec", "db", "nslookup", "cache")
+        #expect(joined.stdout.contains("Address: 10.92.0."), "\(joined.stdout) \(joined.stderr)")
+        #expect(d.berth("rm", "-f", "db", "lonely").status == 0)
+        let gone = d.berth("run", "--rm", "--network", "app", "bb", "nslookup", "db")
+        #expect(!gone.stdout.contains("10.92.0.20"), "a removed container's name goes with it: \(gone.stdout)")
+    }
+
     @Test func anInternalNetworkHasNoWayOut() throws {
         let d = try Fixtures.daemonWithBusybox()
         #expect(d.berth("network", "create", "--internal", "--subnet", "10.90.0.0/24", "sealed").status == 0)

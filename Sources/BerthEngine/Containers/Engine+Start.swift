@@ -198,7 +198,7 @@ extension Engine {
         spec.stopSignal = try Signals.parse(c.StopSignal ?? "SIGTERM")
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
-        try writeEtcFiles(r, hostname: hostname, bundle: bundle, spec: &spec)
+        try writeEtcFiles(r, hostname: hostname, bundle: bundle, embeddedDNS: await usesEmbeddedDNS(r), spec: &spec)
         return spec
     }
 
@@ -282,7 +282,7 @@ extension Engine {
     }
 
     /// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its bundle.
-    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, spec: inout ContainerSpec) throws {
+    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, embeddedDNS: Bool = false, spec: inout ContainerSpec) throws {
         let h = r.hostConfig
         var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
         for extra in h.ExtraHosts ?? [] {
@@ -300,7 +300,9 @@ extension Engine {
         // A host resolver on loopback (systemd-resolved's 127.0.0.53) is out of reach from the
         // container's own namespace: Docker drops it, and falls back to public resolvers.
         if address != nil { resolv = Self.withoutLoopbackResolvers(resolv) }
-        if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
+        if embeddedDNS {
+            resolv = Self.embeddedResolvConf(r, host: resolv)
+        } else if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
             resolv = (h.Dns ?? []).map { "nameserver \($0)\n" }.joined()
             if let s = h.DnsSearch, !s.isEmpty { resolv += "search \(s.joined(separator: " "))\n" }
             if let o = h.DnsOptions, !o.isEmpty { resolv += "options \(o.joined(separator: " "))\n" }

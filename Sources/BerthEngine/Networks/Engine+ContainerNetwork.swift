@@ -101,6 +101,10 @@ extension Engine {
             }
             throw EngineError.from(error)
         }
+        do { try await startDNS(record) } catch {
+            await disconnectNetworks(r.id)
+            throw EngineError.from(error)
+        }
         // Recorded: from here `disconnectNetworks` knows how to undo it all. Without published
         // ports the rules do not change (bridges have theirs since they were made).
         if record.publishedPorts != nil {
@@ -115,6 +119,7 @@ extension Engine {
     /// After the container exited (or failed to start): its links, namespace, addresses, ports
     /// and rules go; what it asked for stays for the next start.
     func disconnectNetworks(_ id: String) async {
+        names.unregister(id)
         guard let r = try? await containers.find(id) else { return }
         let plugged = (r.endpoints ?? [:]).compactMap { name, e in e.interface.map { (name, e.networkID, $0) } }
         let path = sandboxKey(id)
@@ -151,6 +156,9 @@ extension Engine {
                 if let a = e.interface?.address { await networks.claim(a, on: e.networkID) }
             }
             if let p = r.publishedPorts { await ports.readopt(p, for: r.id) }
+            do { try await startDNS(r) } catch {
+                FileHandle.standardError.write(Data("berthd: DNS of container \(r.name): \(error)\n".utf8))
+            }
         }
         do { try await syncFirewall() } catch {
             FileHandle.standardError.write(Data("berthd: packet filter: \(error)\n".utf8))

@@ -7,7 +7,9 @@ extension Engine {
     /// Checks what can be checked before start: the networks exist, `--ip` fits, `-p` parses.
     func requestedEndpoints(_ h: DockerHostConfig, config: DockerConfig, networking: Any?, warnings: inout [String]) async throws -> [String: Endpoint] {
         let mode = h.NetworkMode ?? ""
-        let configs = ((networking as? [String: Any])?["EndpointsConfig"] as? [String: Any]) ?? [:]
+        // Keyed by network name; `default` (what the docker CLI sends) is the default bridge.
+        var configs: [String: Any] = [:]
+        for (k, v) in ((networking as? [String: Any])?["EndpointsConfig"] as? [String: Any]) ?? [:] { configs[Self.networkName(k)] = v }
         let publishes = !(h.PortBindings ?? [:]).isEmpty || h.PublishAllPorts == true
         _ = try PortRequest.parse(bindings: h.PortBindings ?? [:], exposed: Array((config.ExposedPorts ?? [:]).keys), publishAll: h.PublishAllPorts ?? false)
         if mode.hasPrefix("container:") {
@@ -28,8 +30,8 @@ extension Engine {
         }
         var out: [String: Endpoint] = [:]
         // The mode's network, and any other the client names (API 1.44+ may name several).
-        var names = [(name, configs[mode] ?? configs[name])]
-        for (k, v) in configs.sorted(by: { $0.key < $1.key }) where k != mode && k != name { names.append((k, v)) }
+        var names = [(name, configs[name])]
+        for (k, v) in configs.sorted(by: { $0.key < $1.key }) where k != name { names.append((k, v)) }
         for (n, raw) in names {
             let net: NetworkRecord
             do { net = try await networks.find(n) } catch { throw EngineError(.notFound, "network \(n) not found") }

@@ -180,6 +180,7 @@ extension Engine {
             }
             e.endpointID = endpointID
             e.interface = iface
+            if !net.isDefaultBridge { names.register(r.id, networkID: net.id, names: Self.dnsNames(r, e), address: ip) }
         } else if await events.isRunning(r.id) {
             throw EngineError(.invalid, "container \(r.name) has no network namespace of berthd's to connect; restart it on a bridge network first")
         }
@@ -197,6 +198,7 @@ extension Engine {
             if force { return }
             throw EngineError(.invalid, "container \(r.id) is not connected to network \(net.name)")
         }
+        names.unregister(r.id, networkID: net.id)
         if let iface = e.interface {
             do { try await Blocking.run { try iface.unplug(host: try RouteSocket()) } } catch { throw EngineError.from(error) }
             await networks.release(iface.address, on: net.id)

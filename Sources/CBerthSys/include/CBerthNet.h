@@ -12,6 +12,9 @@ int berth_netns_create(const char *path);
 /// file or /proc/PID/ns/net), or -1 with errno.
 int berth_netns_netlink(const char *path);
 
+/// A socket (CLOEXEC) of the given domain and type in the network namespace at `path`.
+int berth_netns_socket(const char *path, int domain, int type, int protocol);
+
 /// Unmounts the namespace bound at `path` (detached) and removes the file.
 int berth_netns_remove(const char *path);
 
