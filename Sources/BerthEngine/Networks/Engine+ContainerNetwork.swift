@@ -146,6 +146,9 @@ extension Engine {
     /// still running are taken again, and the rules restored. Failures are logged, not fatal:
     /// berthd still serves, and containers that need the network fail with the reason.
     func startNetworking() async {
+        if firewall.backend == .none && networkOptions.firewall != "none" {
+            FileHandle.standardError.write(Data("berthd: no iptables-restore on PATH: containers get no NAT and -p is refused (install iptables)\n".utf8))
+        }
         for n in await networks.all() where n.isBridge {
             do { try await ensureBridge(n) } catch {
                 FileHandle.standardError.write(Data("berthd: network \(n.name): \(error)\n".utf8))
