@@ -150,6 +150,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(d.execRoot)/netns").isEmpty)
     }
 
+    @Test func manyRunsOnASmallNetworkFreeTheirAddressesAndLeaveNothingBehind() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        // 13 addresses: 40 containers only fit if every exit gives its address back.
+        #expect(d.berth("network", "create", "--subnet", "10.93.0.0/28", "tiny").status == 0)
+        let before = Self.networkState(d)
+        for i in 0..<40 {
+            let r = i % 2 == 0
+                ? d.berth("run", "--rm", "--network", "tiny", "-p", "8080:80", "bb", "true")
+                : d.berth("run", "--name", "cycle", "--network", "tiny", "bb", "true")
+            #expect(r.status == 0, "run \(i): \(r.stderr)")
+            if i % 2 == 1 { #expect(d.berth("rm", "cycle").status == 0) }
+        }
+        #expect(Self.networkState(d) == before, "40 runs later the links and rules are as they were")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(d.execRoot)/netns").isEmpty)
+    }
+
     @Test func berthdRestartRestoresThePublishedPortsOfRunningContainers() throws {
         let d = try Fixtures.daemonWithBusybox()
         let site = try Self.site("still here\n")

@@ -122,4 +122,44 @@ import Testing
         #expect(d.docker("network", "rm", "capnet").status == 0)
         #expect(d.docker("network", "inspect", "capnet").status != 0)
     }
+
+    /// What DockerSpawner and compose do through docker-py: a port on 127.0.0.1 with the host
+    /// port left to the daemon, read back with `port()`; a labelled network, a container
+    /// disconnected and reconnected with aliases before start, found by its alias.
+    @Test func dockerPyPublishesOnLoopbackAndConnectsWithAliases() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let site = try NetworkTests.site("spawned\n")
+        defer { try? FileManager.default.removeItem(atPath: site) }
+        let script = """
+        import docker
+        c = docker.DockerClient(base_url='\(d.host)')
+        api = c.api
+        hc = api.create_host_config(port_bindings={8888: ('127.0.0.1', None)}, binds=['\(site):/www:ro'], network_mode='bridge')
+        ctr = api.create_container('bb', ['httpd', '-f', '-p', '8888', '-h', '/www'], ports=[8888], host_config=hc, name='jupyter-alice')
+        api.start(ctr['Id'])
+        print(api.port(ctr['Id'], 8888)[0]['HostIp'])
+        print(api.port(ctr['Id'], 8888)[0]['HostPort'])
+        net = c.networks.create('proj_appnet', labels={'com.docker.compose.project': 'proj'}, attachable=True)
+        web = api.create_container('bb', ['sleep', '100'], name='proj_web_1',
+                                   host_config=api.create_host_config(network_mode='proj_appnet'),
+                                   networking_config=api.create_networking_config({'proj_appnet': api.create_endpoint_config(aliases=['web'])}))
+        net.disconnect(web['Id'])
+        net.connect(web['Id'], aliases=[web['Id'][:12], 'web'])
+        api.start(web['Id'])
+        out = c.containers.run('bb', ['nslookup', 'web'], network='proj_appnet', remove=True).decode()
+        print('resolved' if 'Address: 172.' in out.split('Name:')[-1] else out)
+        print(c.networks.get('proj_appnet').attrs['Labels']['com.docker.compose.project'])
+        """
+        let r = Run.run("/usr/bin/python3", ["-c", script])
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(r.stdout) \(r.stderr)")
+        guard lines.count == 4 else { return }
+        #expect(lines[0] == "127.0.0.1")
+        let port = Int(lines[1]) ?? 0
+        #expect(port >= 1024, "the daemon chose the host port: \(lines[1])")
+        #expect(lines[2] == "resolved", "the alias given at connect resolves: \(lines[2])")
+        #expect(lines[3] == "proj")
+        let fetched = NetworkTests.retry { d.inNetns("curl", "-sf", "--max-time", "5", "http://127.0.0.1:\(port)/f") }
+        #expect(fetched.stdout == "spawned\n", "\(fetched.stderr)")
+    }
 }
