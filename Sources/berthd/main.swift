@@ -33,7 +33,7 @@ struct Berthd: AsyncParsableCommand {
     @Option(help: "MTU of bridges and container interfaces.")
     var mtu = 1500
 
-    @Option(help: "Packet filter for NAT and published ports: auto, iptables or none.")
+    @Option(help: "Packet filter for NAT and published ports: auto, iptables, nftables or none.")
     var firewall = "auto"
 
     func run() async throws {

@@ -55,4 +55,14 @@ import Testing
         #expect(script.contains("-I FORWARD 1 -j BERTH-FORWARD\n"), "berthd's FORWARD jump goes first, before another daemon's")
         #expect(script.contains("-A OUTPUT -m addrtype --dst-type LOCAL -j BERTH\n"))
     }
+
+    @Test func theNFTablesScriptReplacesBerthsTableWhole() throws {
+        let script = NFTablesRules.render(try Self.state())
+        #expect(script.hasPrefix("table ip berth\ndelete table ip berth\ntable ip berth {\n"), "created if missing, then deleted and made again in one transaction")
+        #expect(script.contains("\t\ttcp dport 8080 dnat to 172.29.0.2:80\n"))
+        #expect(script.contains("\t\tip daddr 127.0.0.1 udp dport 5353 dnat to 172.29.0.3:53\n"))
+        #expect(script.contains("ip saddr 172.29.0.0/16 oifname != \"berth0\" masquerade"))
+        #expect(!script.contains("ip saddr 172.30.0.0/16 oifname != \"br-abc\" masquerade"), "internal bridges are not masqueraded")
+        #expect(script.contains("iifname \"berth0\" oifname { \"br-abc\" } drop"), "bridges are isolated from each other")
+    }
 }

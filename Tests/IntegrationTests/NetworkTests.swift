@@ -205,6 +205,25 @@ import Testing
         #expect(d.berth("rm", "-f", "base").status == 0)
     }
 
+    @Test func theNFTablesBackendPublishesPortsInATableOfItsOwn() throws {
+        let d = try Daemon(["--firewall", "nftables"])
+        #expect(d.berth("import", "-c", "CMD [\"sh\"]", Fixtures.busyboxTar, "bb").status == 0)
+        let site = try Self.site("over nftables\n")
+        defer { try? FileManager.default.removeItem(atPath: site) }
+        #expect(d.berth("run", "-d", "--name", "web", "-p", "8080:80", "-p", "127.0.0.1:9090:80", "-v", "\(site):/www:ro",
+                        "bb", "httpd", "-f", "-p", "80", "-h", "/www").status == 0)
+        for url in ["http://127.0.0.1:8080/f", "http://172.29.0.1:8080/f", "http://127.0.0.1:9090/f"] {
+            let r = Self.retry { d.inNetns("curl", "-sf", "--max-time", "5", url) }
+            #expect(r.stdout == "over nftables\n", "\(url): \(r.stderr)")
+        }
+        let table = d.inNetns("nft", "list", "table", "ip", "berth").stdout
+        #expect(table.contains("tcp dport 8080 dnat to 172.29.0.2:80") && table.contains("ip saddr 172.29.0.0/16 oifname != \"berth0\" masquerade"), "\(table)")
+        #expect(!d.inNetns("iptables-save").stdout.contains("BERTH"), "no iptables rule is made")
+        #expect(d.berth("rm", "-f", "web").status == 0)
+        let after = d.inNetns("nft", "list", "chain", "ip", "berth", "ports").stdout
+        #expect(!after.contains("dnat"), "the port rules went with the container: \(after)")
+    }
+
     @Test func theDockerCLIPublishesAPort() throws {
         let d = try Fixtures.daemonWithBusybox()
         let site = try Self.site("via docker\n")

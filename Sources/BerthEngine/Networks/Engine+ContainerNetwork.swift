@@ -147,7 +147,7 @@ extension Engine {
     /// berthd still serves, and containers that need the network fail with the reason.
     func startNetworking() async {
         if firewall.backend == .none && networkOptions.firewall != "none" {
-            FileHandle.standardError.write(Data("berthd: no iptables-restore on PATH: containers get no NAT and -p is refused (install iptables)\n".utf8))
+            FileHandle.standardError.write(Data("berthd: neither iptables-restore nor nft on PATH: containers get no NAT and -p is refused (install iptables)\n".utf8))
         }
         for n in await networks.all() where n.isBridge {
             do { try await ensureBridge(n) } catch {

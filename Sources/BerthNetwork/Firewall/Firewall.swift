@@ -7,6 +7,8 @@ public final class Firewall: Sendable {
     public enum Backend: String, Sendable {
         /// iptables (legacy or nf_tables flavour), through iptables-save/-restore.
         case iptables
+        /// nftables through `nft -f`, in a table of berthd's own (hosts without iptables).
+        case nftables
         /// No packet filter: no NAT and no published ports.
         case none
     }
@@ -18,13 +20,17 @@ public final class Firewall: Sendable {
 
     public init(backend: Backend) { self.backend = backend }
 
-    /// `auto`: iptables when iptables-restore is on PATH, else none.
+    /// `auto`: iptables when iptables-restore is on PATH (it also sits well beside another
+    /// daemon's iptables rules), else nftables when nft is, else none.
     public static func detect(_ choice: String) throws(NetworkError) -> Backend {
         switch choice {
         case "iptables": return .iptables
+        case "nftables": return .nftables
         case "none": return .none
-        case "auto", "": return onPath("iptables-restore") && onPath("iptables-save") ? .iptables : .none
-        default: throw NetworkError(.invalid, "--firewall \(choice): use auto, iptables or none")
+        case "auto", "":
+            if onPath("iptables-restore") && onPath("iptables-save") { return .iptables }
+            return onPath("nft") ? .nftables : .none
+        default: throw NetworkError(.invalid, "--firewall \(choice): use auto, iptables, nftables or none")
         }
     }
 
@@ -35,9 +41,17 @@ public final class Firewall: Sendable {
 
     /// Replaces berthd's rules with `state` (nothing when it is what was applied last).
     public func apply(_ state: FirewallState) throws(NetworkError) {
-        guard backend == .iptables else { return }
+        guard backend != .none else { return }
         try applied.withLock { (last: inout FirewallState?) throws(NetworkError) in
             if last == state { return }
+            if backend == .nftables {
+                let r = try HostCommand.run("nft", ["-f", "-"], input: NFTablesRules.render(state))
+                guard r.status == 0 else {
+                    throw NetworkError(.system, "nft refused berthd's rules: \(r.stderr.isEmpty ? "exit status \(r.status.map(String.init) ?? "?")" : r.stderr)")
+                }
+                last = state
+                return
+            }
             var missing: [(table: String, chain: String, rule: String)] = []
             if last == nil {
                 let nat = try HostCommand.run("iptables-save", ["-t", "nat"])

@@ -45,7 +45,9 @@ public enum IPTablesRules {
             filter.append("-A BERTH-FORWARD -o \(b.name) ! -i \(b.name) -j DROP")
         }
         for f in state.forwards {
-            filter.append("-A BERTH-FORWARD -d \(f.containerIP)/32 -o \(f.bridge) -p \(f.proto) -m \(f.proto) --dport \(f.containerPort) -j ACCEPT")
+            // Two host ports to one container port need one accept.
+            let rule = "-A BERTH-FORWARD -d \(f.containerIP)/32 -o \(f.bridge) -p \(f.proto) -m \(f.proto) --dport \(f.containerPort) -j ACCEPT"
+            if !filter.contains(rule) { filter.append(rule) }
         }
         for b in state.bridges {
             filter.append("-A BERTH-FORWARD -o \(b.name) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
