@@ -37,6 +37,7 @@ import Testing
 
     @Test func aContainerGetsAnAddressOnBerth0AndReachesAServerOnTheBridge() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let bridge = d.inNetns("ip", "-o", "-4", "addr", "show", "berth0")
         #expect(bridge.stdout.contains("inet 172.29.0.1/16"), "berthd made berth0 with the gateway address: \(bridge.stdout) \(bridge.stderr)")
         let site = try Self.site("from the host side\n")
@@ -68,6 +69,7 @@ import Testing
 
     @Test func outboundTrafficIsMasqueradedToAServerBeyondTheHost() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         // "Outside": another namespace, reached from berthd's through a veth pair, as the
         // internet is reached from a host.
         let outside = try NetNS()
@@ -92,6 +94,7 @@ import Testing
 
     @Test func aPublishedPortServesTheContainersFileOnLoopbackAndOnTheHostsAddresses() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let site = try Self.site("published\n")
         defer { try? FileManager.default.removeItem(atPath: site) }
         let run = d.berth("run", "-d", "--name", "web", "-p", "8080:80", "-v", "\(site):/www:ro", "bb", "httpd", "-f", "-p", "80", "-h", "/www")
@@ -110,6 +113,7 @@ import Testing
 
     @Test func aSecondContainerAskingForATakenPortFailsWithNothingLeftBehind() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         #expect(d.berth("run", "-d", "--name", "first", "-p", "8080:80", "bb", "sleep", "100").status == 0)
         let before = Self.networkState(d)
         let netnsBefore = try FileManager.default.contentsOfDirectory(atPath: "\(d.execRoot)/netns")
@@ -134,6 +138,7 @@ import Testing
 
     @Test func removingContainersLeavesTheLinksAndRulesAsTheyWere() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let before = Self.networkState(d)
         #expect(d.berth("run", "-d", "--name", "ca", "-p", "8080:80", "-p", "5353:53/udp", "bb", "sleep", "100").status == 0)
         #expect(d.berth("run", "-d", "--name", "cb", "--expose", "90", "-P", "bb", "sleep", "100").status == 0)
@@ -152,6 +157,7 @@ import Testing
 
     @Test func manyRunsOnASmallNetworkFreeTheirAddressesAndLeaveNothingBehind() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         // 13 addresses: 40 containers only fit if every exit gives its address back.
         #expect(d.berth("network", "create", "--subnet", "10.93.0.0/28", "tiny").status == 0)
         let before = Self.networkState(d)
@@ -168,6 +174,7 @@ import Testing
 
     @Test func berthdRestartRestoresThePublishedPortsOfRunningContainers() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let site = try Self.site("still here\n")
         defer { try? FileManager.default.removeItem(atPath: site) }
         #expect(d.berth("run", "-d", "--name", "web", "-p", "8080:80", "-v", "\(site):/www:ro", "bb", "httpd", "-f", "-p", "80", "-h", "/www").status == 0)
@@ -189,6 +196,7 @@ import Testing
 
     @Test func theBridgeSubnetIsConfigurableAndNoneAndHostModesStayAsTheyWere() throws {
         let d = try Daemon(["--bridge-subnet", "10.77.0.0/24", "--mtu", "1400"])
+        defer { d.removeAllContainers() }
         #expect(d.berth("import", "-c", "CMD [\"sh\"]", Fixtures.busyboxTar, "bb").status == 0)
         let r = d.berth("run", "--rm", "bb", "sh", "-c", "ip -o -4 addr show eth0; ip -o link show eth0")
         #expect(r.stdout.contains("inet 10.77.0.2/24") && r.stdout.contains("mtu 1400"), "\(r.stdout)")
@@ -207,6 +215,7 @@ import Testing
 
     @Test func theNFTablesBackendPublishesPortsInATableOfItsOwn() throws {
         let d = try Daemon(["--firewall", "nftables"])
+        defer { d.removeAllContainers() }
         #expect(d.berth("import", "-c", "CMD [\"sh\"]", Fixtures.busyboxTar, "bb").status == 0)
         let site = try Self.site("over nftables\n")
         defer { try? FileManager.default.removeItem(atPath: site) }
@@ -226,6 +235,7 @@ import Testing
 
     @Test func theDockerCLIPublishesAPort() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let site = try Self.site("via docker\n")
         defer { try? FileManager.default.removeItem(atPath: site) }
         let run = d.docker("run", "-d", "--name", "dweb", "-p", "127.0.0.1:8081:80", "-v", "\(site):/www:ro", "bb", "httpd", "-f", "-p", "80", "-h", "/www")

@@ -11,6 +11,7 @@ import Testing
 
     @Test func containersOnOneNetworkReachEachOtherButNotAnotherNetwork() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let before = NetworkTests.networkState(d)
         let created = d.berth("network", "create", "--subnet", "10.88.0.0/24", "--gateway", "10.88.0.254", "--label", "team=a", "front")
         #expect(created.status == 0 && created.stdout.count == 65, "\(created.stderr)")
@@ -47,6 +48,7 @@ import Testing
 
     @Test func disconnectCutsARunningContainerOffAndConnectRestoresIt() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         #expect(d.berth("network", "create", "--subnet", "10.89.0.0/24", "repl").status == 0)
         #expect(d.berth("run", "-d", "--name", "primary", "--network", "repl", "--ip", "10.89.0.10", "bb", "sleep", "100").status == 0)
         #expect(d.berth("run", "-d", "--name", "replica", "--network", "repl", "bb", "sleep", "100").status == 0)
@@ -68,6 +70,7 @@ import Testing
 
     @Test func containersFindEachOtherByNameAndAliasOnTheirNetworkOnly() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         #expect(d.berth("network", "create", "--subnet", "10.92.0.0/24", "app").status == 0)
         #expect(d.berth("network", "create", "elsewhere").status == 0)
         #expect(d.berth("run", "-d", "--name", "db", "--network", "app", "--network-alias", "postgres", "--ip", "10.92.0.20", "bb", "sleep", "100").status == 0)
@@ -92,6 +95,7 @@ import Testing
 
     @Test func anInternalNetworkHasNoWayOut() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         #expect(d.berth("network", "create", "--internal", "--subnet", "10.90.0.0/24", "sealed").status == 0)
         let r = d.berth("run", "--rm", "--network", "sealed", "bb", "sh", "-c", "ip route; ping -c 1 -W 2 172.29.0.1")
         #expect(!r.stdout.contains("default"), "no default route on an internal network: \(r.stdout)")
@@ -102,6 +106,7 @@ import Testing
 
     @Test func theDockerCLIDrivesNetworks() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let created = d.docker("network", "create", "--subnet", "10.91.0.0/24", "capnet")
         #expect(created.status == 0, "\(created.stderr)")
         let ls = d.docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}")
@@ -128,6 +133,7 @@ import Testing
     /// disconnected and reconnected with aliases before start, found by its alias.
     @Test func dockerPyPublishesOnLoopbackAndConnectsWithAliases() throws {
         let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
         let site = try NetworkTests.site("spawned\n")
         defer { try? FileManager.default.removeItem(atPath: site) }
         let script = """

@@ -85,6 +85,12 @@ final class Daemon: @unchecked Sendable {
         Run.run(Binaries.docker, Array(args), env: ["DOCKER_HOST": host])
     }
 
+    /// `rm -f` of every container, so no server a test started outlives it.
+    func removeAllContainers() {
+        let ids = berth("ps", "-aq").lines
+        if !ids.isEmpty { Run.run(Binaries.berth, ["rm", "-f"] + ids, env: ["BERTH_HOST": host]) }
+    }
+
     /// Runs a program inside berthd's network namespace (curl, ip, iptables-save).
     @discardableResult
     func inNetns(_ args: String...) -> Run.Result { netns.run(args) }
