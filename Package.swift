@@ -25,19 +25,21 @@ let package = Package(
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
+        // Bridges, veth pairs and addresses over rtnetlink; IPAM; NAT and published ports.
+        .target(name: "BerthNetwork", dependencies: ["CBerthSys"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime", "CBerthSys",
+            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime", "BerthNetwork", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "BerthAPI", dependencies: [
-            "BerthEngine", "BerthOCI", "BerthRuntime",
+            "BerthEngine", "BerthNetwork", "BerthOCI", "BerthRuntime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "berthd", dependencies: [
-            "BerthAPI", "BerthEngine",
+            "BerthAPI", "BerthEngine", "BerthNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
+        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork"]),
         .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),

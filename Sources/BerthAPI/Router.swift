@@ -32,6 +32,7 @@ public struct EngineAPI: Sendable {
             if try await ExecRoutes.handle(ctx) { return }
             if try await VolumeRoutes.handle(ctx) { return }
             if try await EventRoutes.handle(ctx) { return }
+            if try await NetworkRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {
@@ -49,7 +50,6 @@ public struct EngineAPI: Sendable {
         let parts = path.split(separator: "/").map(String.init)
         guard let first = parts.first else { return nil }
         switch first {
-        case "networks": return "networks (network create/ls/connect)"
         case "build": return "building images (docker build)"
         case "auth": return "registry login"
         case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"

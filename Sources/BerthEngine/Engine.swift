@@ -1,3 +1,4 @@
+import BerthNetwork
 import BerthOCI
 import BerthStore
 import Foundation
@@ -10,6 +11,12 @@ public final class Engine: Sendable {
     public let images: ImageStore
     public let containers: ContainerStore
     public let volumes: VolumeStore
+    public let networks: NetworkStore
+    let ports = PortReservations()
+    let names = ContainerNames()
+    let firewall: Firewall
+    let firewallSync: FirewallSync
+    public let networkOptions: NetworkOptions
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
@@ -31,13 +38,18 @@ public final class Engine: Sendable {
 
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
-    public init(dataRoot: String, execRoot: String, shimPath: String, userNamespaceRemap: UserNamespaceRemap? = nil) async throws {
+    public init(dataRoot: String, execRoot: String, shimPath: String, network: NetworkOptions = NetworkOptions(),
+                userNamespaceRemap: UserNamespaceRemap? = nil) async throws {
         self.userNamespaceRemap = userNamespaceRemap
         self.dataRoot = dataRoot
         self.execRoot = execRoot
         self.shimPath = shimPath
         containers = try ContainerStore(root: "\(dataRoot)/containers")
         volumes = try VolumeStore(root: "\(dataRoot)/volumes")
+        networks = try NetworkStore(root: "\(dataRoot)/networks", options: network)
+        networkOptions = network
+        do { firewall = Firewall(backend: try Firewall.detect(network.firewall)) } catch { throw EngineError.from(error) }
+        firewallSync = FirewallSync(firewall: firewall)
         try FileSystem.makeDirectory("\(execRoot)/shims")
         content = try ContentStore(root: "\(dataRoot)/content")
         snapshots = try SnapshotStore(root: "\(dataRoot)/layers")
@@ -51,6 +63,7 @@ public final class Engine: Sendable {
         // operation and can go.
         _ = await images.collectGarbage(content: content, snapshots: snapshots)
         await adoptVolumeUsers()
+        await startNetworking()
         await adoptContainers()
     }
 

@@ -1,4 +1,5 @@
 import BerthArchive
+import BerthNetwork
 import BerthOCI
 import BerthStore
 
@@ -27,6 +28,13 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
             case .io: return EngineError(.internalError, e.message)
             }
         case let e as OCIError: return EngineError(.invalid, e.message)
+        case let e as NetworkError:
+            switch e.kind {
+            case .invalid: return EngineError(.invalid, e.message)
+            case .conflict: return EngineError(.conflict, e.message)
+            case .unavailable: return EngineError(.unavailable, e.message)
+            case .system: return EngineError(.internalError, e.message)
+            }
         case let e as ArchiveError:
             return EngineError(e.code == .io ? .internalError : .invalid, e.message)
         default: return EngineError(.internalError, "\(error)")

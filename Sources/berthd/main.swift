@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthAPI
 import BerthEngine
+import BerthNetwork
 import Foundation
 import Glibc
 
@@ -26,6 +27,18 @@ struct Berthd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run containers in a user namespace: default, USER[:GROUP] (their ranges in /etc/subuid and /etc/subgid) or HOSTID:SIZE.", valueName: "mapping"))
     var usernsRemap: String?
 
+    @Option(help: "The default bridge's Linux name, or none for containers without a network by default.")
+    var bridge = "berth0"
+
+    @Option(help: "The default bridge's subnet (docker0 uses 172.17.0.0/16; this one does not collide with it).")
+    var bridgeSubnet = "172.29.0.0/16"
+
+    @Option(help: "MTU of bridges and container interfaces.")
+    var mtu = 1500
+
+    @Option(help: "Packet filter for NAT and published ports: auto, iptables, nftables or none.")
+    var firewall = "auto"
+
     func run() async throws {
         let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
         for dir in [dataRoot, execRoot] {
@@ -43,8 +56,17 @@ struct Berthd: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: shimPath) else {
             throw ValidationError("berth-shim not found at \(shimPath); install it next to berthd or pass --shim PATH")
         }
+        guard let subnet = IPv4Subnet(bridgeSubnet), subnet.prefixLength <= 30 else {
+            throw ValidationError("--bridge-subnet \(bridgeSubnet): give an IPv4 network like 172.29.0.0/16 (host bits zero, /30 or larger)")
+        }
+        guard (576...65535).contains(mtu) else { throw ValidationError("--mtu \(mtu): use 576 to 65535") }
+        guard bridge == "none" || (1...15).contains(bridge.utf8.count) else {
+            throw ValidationError("--bridge \(bridge): a Linux interface name has 1 to 15 characters")
+        }
+        let network = NetworkOptions(bridgeName: bridge == "none" ? nil : bridge, bridgeSubnet: subnet, mtu: mtu, firewall: firewall)
         let remap = try usernsRemap.map { try UserNamespaceRemap.parse($0) }
-        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, userNamespaceRemap: remap)
+        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, network: network,
+                                      userNamespaceRemap: remap)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)
@@ -64,14 +86,14 @@ struct Berthd: AsyncParsableCommand {
             source.resume()
             return source
         }
-        // Shims are berthd's children until it restarts: reap them as they exit. berthd's other
-        // children (`ps` for top, cp's view of a stopped container) expect to be reaped here.
+        // Shims are berthd's children until it restarts: reap them as they exit. Other programs
+        // berthd runs (ps, iptables) are waited for by whoever ran them.
         signal(SIGCHLD, SIG_DFL)
         // Tars are streamed to clients through pipes: a client that goes away must end the
         // stream with EPIPE, not berthd.
         signal(SIGPIPE, SIG_IGN)
         let reaper = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
-        reaper.setEventHandler { while waitpid(-1, nil, WNOHANG) > 0 {} }
+        reaper.setEventHandler { Engine.reapShims() }
         reaper.resume()
         sources.append(reaper)
         defer { sources.forEach { $0.cancel() } }

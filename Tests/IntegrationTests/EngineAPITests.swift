@@ -20,7 +20,7 @@ import Testing
         ("/v1.99/version", "400", "client version 1.99 is too new. Maximum supported API version is 1.50"),
         ("/v1.12/version", "400", "client version 1.12 is too old"),
         ("/v1.41/nothing", "404", "{\"message\":\"page not found\"}"),
-        ("/v1.41/networks", "501", "berthd does not support networks"),
+        ("/v1.41/networks/nope", "404", "network nope not found"),
         ("/v1.41/containers/x/archive?path=%2F", "404", "No such container: x"),
         ("/v1.41/images/nope/json", "404", "No such image: nope"),
         ("/v1.41/images/json?filters=%7Bbad", "400", "invalid filters"),

@@ -56,6 +56,8 @@ import Testing
         // The process dying on its own is restarted again after a user start.
         #expect(await d.berth("start", "svc").status == 0)
         let pid = await d.berth("inspect", "-f", "{{.State.Pid}}", "svc").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Never `kill 0`: that would be this test run's own process group.
+        try #require((Int32(pid) ?? 0) > 0, "the started container has a pid: \(pid)")
         #expect(await Run.sh("kill -KILL \(pid)").status == 0)
         #expect(await eventually(10) { await d.berth("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "svc").stdout == "running 1\n" })
         await d.berth("rm", "-f", "svc")

@@ -40,9 +40,9 @@ enum ContainerJSON {
         [
             "Id": r.id, "Names": ["/" + r.name], "Image": r.image, "ImageID": r.imageID.description,
             "Command": command(r), "Created": Int(r.created.timeIntervalSince1970), "State": st.name,
-            "Status": status(st), "Ports": [Any](), "Labels": r.config.Labels ?? [:],
+            "Status": status(st), "Ports": NetworkSettingsJSON.summaryPorts(r, running: st.running), "Labels": r.config.Labels ?? [:],
             "HostConfig": ["NetworkMode": r.hostConfig.NetworkMode ?? "default"],
-            "NetworkSettings": ["Networks": [String: Any]()], "Mounts": mounts(r, e),
+            "NetworkSettings": NetworkSettingsJSON.summary(r), "Mounts": mounts(r, e),
         ]
     }
 
@@ -61,20 +61,6 @@ enum ContainerJSON {
                 return ["Type": "tmpfs", "Source": "", "Destination": p.destination, "Mode": "", "RW": !p.readOnly, "Propagation": ""]
             }
         }
-    }
-
-    /// Docker's `NetworkSettings.Ports` (`{"80/tcp": [{"HostIp", "HostPort"}], "443/tcp": null}`):
-    /// while the container runs on a network with port mapping (not host or none), its
-    /// published ports with their host bindings and its other exposed ports with none.
-    static func ports(_ r: ContainerRecord, running: Bool) -> [String: Any] {
-        guard running, !["host", "none"].contains(r.hostConfig.NetworkMode ?? "") else { return [:] }
-        var out: [String: Any] = [:]
-        for port in (r.config.ExposedPorts ?? [:]).keys { out[port] = NSNull() }
-        for (port, bindings) in r.hostConfig.PortBindings ?? [:] {
-            guard let bindings, !bindings.isEmpty else { continue }
-            out[port] = bindings.map { ["HostIp": $0.HostIp ?? "", "HostPort": $0.HostPort ?? ""] }
-        }
-        return out
     }
 
     /// Docker's `State.Health`.
@@ -127,8 +113,7 @@ enum ContainerJSON {
             "HostConfig": host,
             "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
             "Mounts": mounts(r, e), "Config": config,
-            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": ports(r, running: running && !st.restarting), "Networks": [String: Any](),
-                                "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
+            "NetworkSettings": NetworkSettingsJSON.inspect(r, e, running: running),
         ]
     }
 }

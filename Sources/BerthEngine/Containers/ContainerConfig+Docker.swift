@@ -72,8 +72,10 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var VolumeDriver: String?
     /// `host` opts out of the daemon's `--userns-remap`.
     public var UsernsMode: String?
-    /// `-p`: container port (`80/tcp`) → host bindings.
+    /// `-p`: `"80/tcp": [{"HostIp": "", "HostPort": "8080"}]`.
     public var PortBindings: [String: [PortBinding]?]?
+    /// `-P`: every exposed port on a free host port.
+    public var PublishAllPorts: Bool?
 
     public init() {}
 
@@ -91,6 +93,10 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public struct PortBinding: Codable, Sendable, Equatable {
         public var HostIp: String?
         public var HostPort: String?
+        public init(HostIp: String? = nil, HostPort: String? = nil) {
+            self.HostIp = HostIp
+            self.HostPort = HostPort
+        }
     }
 
     public struct Ulimit: Codable, Sendable, Equatable {
@@ -126,9 +132,9 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         "Binds", "NetworkMode", "RestartPolicy", "AutoRemove", "CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch",
         "ExtraHosts", "GroupAdd", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "ConsoleSize", "LogConfig", "Init",
         "Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota", "CpusetCpus", "PidsLimit", "Ulimits", "Mounts",
-        "VolumesFrom", "VolumeDriver", "UsernsMode",
-        // Meaningful only at their defaults (e.g. PortBindings {}): `checkUnsupported` refuses other values.
-        "PortBindings", "Links", "PublishAllPorts",
+        "VolumesFrom", "VolumeDriver", "UsernsMode", "PortBindings", "PublishAllPorts",
+        // Meaningful only at its default ([]): `check` refuses other values.
+        "Links",
     ]
 }
 
@@ -141,10 +147,7 @@ enum UnsupportedFields {
         }
         if let host = body["HostConfig"] as? [String: Any] {
             for (k, v) in host where !isZero(v) && !isUnsetMarker(k, v) {
-                if k == "PortBindings" || k == "PublishAllPorts" {
-                    throw EngineError(.invalid, "publishing ports (-p/-P) needs bridge networking, which berthd does not have yet; use --network host and let the service listen on the host")
-                }
-                if k == "Links" { throw EngineError(.invalid, "--link is not supported by berthd; user networks with DNS are planned instead") }
+                if k == "Links" { throw EngineError(.invalid, "--link is not supported by berthd; put the containers on a user network (network create) instead") }
                 if !DockerHostConfig.honoured.contains(k) {
                     throw EngineError(.invalid, "berthd does not support HostConfig.\(k) yet (set to \(describe(v))); remove that option")
                 }

@@ -49,6 +49,7 @@ actor ContainerEvents {
         ready.remove(id)
         attachCounts[id] = nil
         lastExit[id] = code
+        for c in startWaiters.removeValue(forKey: id) ?? [] { c.resume(returning: false) }
         resume(id, code) { $0 != .removed }
     }
 

@@ -32,6 +32,10 @@ public struct ContainerRecord: Codable, Sendable {
     public var mounts: [MountPoint]?
     /// Docker's `State.Health`: set once a container with a health check has started.
     public var health: ContainerHealth?
+    /// Network name → the container's endpoint on it (nil in records made before networks).
+    public var endpoints: [String: Endpoint]?
+    /// The ports published while the container runs (set at start, cleared at exit).
+    public var publishedPorts: [PublishedPort]?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }

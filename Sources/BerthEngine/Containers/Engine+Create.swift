@@ -35,6 +35,7 @@ extension Engine {
         }
         var warnings: [String] = []
         try validate(host, warnings: &warnings)
+        let endpoints = try await requestedEndpoints(host, config: config, networking: raw["NetworkingConfig"], warnings: &warnings)
 
         let containerName: String
         if let name, !name.isEmpty {
@@ -55,6 +56,7 @@ extension Engine {
                                      config: config, hostConfig: host, path: path, args: Array(argv.dropFirst()))
         let points = try await resolveMountPoints(host, configVolumes: Array((config.Volumes ?? [:]).keys), containerID: id)
         record.mounts = points
+        record.endpoints = endpoints
         do { try await containers.insert(record) } catch {
             await releaseVolumes(points, of: id, removeAnonymous: true)
             throw error
@@ -96,13 +98,6 @@ extension Engine {
 
     /// Refuses what berthd cannot honour yet, with the reason; notes what it changes.
     func validate(_ h: DockerHostConfig, warnings: inout [String]) throws(EngineError) {
-        switch h.NetworkMode ?? "default" {
-        case "", "default", "bridge":
-            warnings.append("no bridge network in berthd yet: the container has loopback only (--network host shares the host's network)")
-        case "none", "host": break
-        case let m:
-            throw EngineError(.invalid, "network mode \"\(m)\" is not supported by berthd yet; use none or host")
-        }
         if let p = h.RestartPolicy {
             if h.AutoRemove == true && !p.isNone { throw EngineError(.invalid, "can't create 'AutoRemove' container with restart policy") }
             try p.validate()

@@ -41,6 +41,7 @@ extension Engine {
             }
         }
         unlink(shimSocket(id))
+        await disconnectNetworks(id)
         await stopHealthMonitor(id)
         if s.oomKilled { await emit("oom", container: id) }
         await emit("die", container: id, ["exitCode": "\(s.exitCode ?? 0)"])

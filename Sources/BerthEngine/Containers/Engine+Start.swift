@@ -3,6 +3,7 @@ import BerthRuntime
 import BerthStore
 import Foundation
 import Glibc
+import Synchronization
 
 extension Engine {
     /// The control socket of a container's shim. Kept short: unix socket paths are limited to 107 bytes.
@@ -25,13 +26,24 @@ extension Engine {
         if await events.isRunning(record.id) { return false }
         record = try await fillVolumes(record)
         let bundle = containers.bundle(record.id)
-        let spec = try await containerSpec(record, bundle: bundle)
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
-        unlink("\(bundle)/state.json")
-        let socket = shimSocket(record.id)
-        let (shimPid, reportFD) = try await Blocking.run { [shimPath] in try Self.spawnShim(shimPath, bundle: bundle, socket: socket) }
+        let shimPid: Int32, reportFD: Int32
+        do {
+            record = try await connectNetworks(record)
+            let spec = try await containerSpec(record, bundle: bundle)
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys]
+            try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
+            unlink("\(bundle)/state.json")
+            let socket = shimSocket(record.id)
+            (shimPid, reportFD) = try await Blocking.run { [shimPath] in try Self.spawnShim(shimPath, bundle: bundle, socket: socket) }
+        } catch {
+            // Nothing ran: waiters (`docker run`'s attach and wait) learn it, and `--rm` removes
+            // the container, as Docker does when a start fails.
+            await disconnectNetworks(record.id)
+            await events.exited(record.id, code: 128)
+            if record.hostConfig.AutoRemove == true { await forget(record, removeAnonymousVolumes: true) }
+            throw error
+        }
         let reportTask = Task { try await Blocking.run { try Self.readReport(fd: reportFD, bundle: bundle) } }
         _ = try await containers.update(record.id) { $0.shimPid = shimPid }
         // The shim holds the process until `start`: attaches that came first connect now, so
@@ -100,7 +112,22 @@ extension Engine {
             close(fds[0])
             throw EngineError(.internalError, "cannot start berth-shim at \(shimPath): \(String(cString: strerror(rc))); install it next to berthd")
         }
+        shimChildren.withLock { _ = $0.insert(pid) }
         return (pid, fds[0])
+    }
+
+    /// The shims this berthd started (its children until they exit).
+    static let shimChildren = Mutex<Set<pid_t>>([])
+
+    /// Reaps the shims that exited. berthd's SIGCHLD handler calls this rather than reaping
+    /// every child, so programs berthd runs and waits for (ps, iptables) keep their exit status.
+    public static func reapShims() {
+        shimChildren.withLock { pids in
+            for pid in pids {
+                let r = waitpid(pid, nil, WNOHANG)
+                if r == pid || (r < 0 && errno == ECHILD) { pids.remove(pid) }
+            }
+        }
     }
 
     /// Reads the shim's one-line start report and closes the pipe.
@@ -163,7 +190,7 @@ extension Engine {
             process: process, hostname: hostname, log: try logSpec(r, bundle: bundle))
         spec.domainname = c.Domainname ?? ""
         spec.rootfs.readOnly = h.ReadonlyRootfs ?? false
-        spec.namespaces.network = h.NetworkMode == "host" ? "host" : "none"
+        spec.namespaces.network = try await networkNamespace(r)
         spec.privileged = privileged
         spec.seccomp = privileged ? .unconfined : seccomp
         spec.maskedPaths = privileged ? [] : Defaults.maskedPaths
@@ -173,7 +200,7 @@ extension Engine {
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
         spec.userNamespace = userNamespace(r, bundle: bundle)
-        try writeEtcFiles(r, hostname: hostname, bundle: bundle, spec: &spec)
+        try writeEtcFiles(r, hostname: hostname, bundle: bundle, embeddedDNS: await usesEmbeddedDNS(r), spec: &spec)
         return spec
     }
 
@@ -273,7 +300,7 @@ extension Engine {
     }
 
     /// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its bundle.
-    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, spec: inout ContainerSpec) throws {
+    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, embeddedDNS: Bool = false, spec: inout ContainerSpec) throws {
         let h = r.hostConfig
         var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
         for extra in h.ExtraHosts ?? [] {
@@ -281,9 +308,19 @@ extension Engine {
             guard p.count == 2 else { throw EngineError(.invalid, "invalid --add-host \(extra) (expected host:ip)") }
             hosts += "\(p[1])\t\(p[0])\n"
         }
-        if spec.namespaces.network != "host" { hosts += "127.0.1.1\t\(hostname)\n" }
+        let address = (r.endpoints ?? [:]).values.compactMap(\.interface).min { $0.name < $1.name }?.address
+        if let address {
+            hosts += "\(address)\t\(hostname)\n"
+        } else if spec.namespaces.network != "host" {
+            hosts += "127.0.1.1\t\(hostname)\n"
+        }
         var resolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
-        if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
+        // A host resolver on loopback (systemd-resolved's 127.0.0.53) is out of reach from the
+        // container's own namespace: Docker drops it, and falls back to public resolvers.
+        if address != nil { resolv = Self.withoutLoopbackResolvers(resolv) }
+        if embeddedDNS {
+            resolv = Self.embeddedResolvConf(r, host: resolv)
+        } else if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
             resolv = (h.Dns ?? []).map { "nameserver \($0)\n" }.joined()
             if let s = h.DnsSearch, !s.isEmpty { resolv += "search \(s.joined(separator: " "))\n" }
             if let o = h.DnsOptions, !o.isEmpty { resolv += "options \(o.joined(separator: " "))\n" }
@@ -294,5 +331,20 @@ extension Engine {
         spec.etcHosts = "\(bundle)/hosts"
         spec.etcHostname = "\(bundle)/hostname"
         spec.etcResolvConf = "\(bundle)/resolv.conf"
+    }
+
+    /// resolv.conf without `nameserver 127.x`; Docker's fallback when none is left.
+    static func withoutLoopbackResolvers(_ conf: String) -> String {
+        var lines = conf.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeAll { line in
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return f.count >= 2 && f[0] == "nameserver" && (f[1].hasPrefix("127.") || f[1] == "::1")
+        }
+        var out = lines.joined(separator: "\n")
+        if !lines.contains(where: { $0.hasPrefix("nameserver") }) {
+            if !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
+            out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
+        }
+        return out
     }
 }

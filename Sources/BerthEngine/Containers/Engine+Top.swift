@@ -1,3 +1,4 @@
+import BerthNetwork
 import BerthRuntime
 import Foundation
 

@@ -134,5 +134,7 @@ struct RootfsViewProcess {
         var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
         while poll(&p, 1, 10_000) < 0 && errno == EINTR {}
         Glibc.close(pidfd)
+        // berthd's SIGCHLD handler reaps only shims: the view is ours to reap.
+        while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
     }
 }

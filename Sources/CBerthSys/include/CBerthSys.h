@@ -41,4 +41,7 @@ extern const int berth_O_PATH;
 /// berth-shim's syscalls (namespaces, mounts, pty, capabilities).
 #include "CBerthRuntime.h"
 
+/// berthd's network namespaces.
+#include "CBerthNet.h"
+
 #endif

@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 
-/// A private berthd for one test: its own data root, exec root and socket under a temp dir.
+/// A private berthd for one test: its own data root, exec root and socket under a temp dir,
+/// and its own network namespace (made here, deleted with the daemon), so its bridge, veth
+/// pairs and packet-filter rules never touch the machine's network.
 final class Daemon: @unchecked Sendable {
     // Mutated only by the test that owns it, never concurrently.
     let dir: String
@@ -9,19 +11,26 @@ final class Daemon: @unchecked Sendable {
     var execRoot: String { "\(dir)/run" }
     var socket: String { "\(execRoot)/berth.sock" }
     var host: String { "unix://\(socket)" }
+    /// The network namespace berthd runs in (`/run/netns/<name>`).
+    let netns: NetNS
+    /// berthd flags the test adds (e.g. `--bridge-subnet`).
+    let extraArguments: [String]
     private(set) var process: Process?
-    /// berthd options beyond the roots and socket (e.g. `--userns-remap`).
-    let options: [String]
 
-    init(options: [String] = []) throws {
+    init(_ extraArguments: [String] = []) throws {
         dir = try TempDir.make("berthd")
-        self.options = options
+        netns = try NetNS()
+        self.extraArguments = extraArguments
         try start()
     }
 
     deinit {
         removeAllContainers()
         stop()
+        // Network namespaces of containers still bound under the exec root.
+        for ns in (try? FileManager.default.contentsOfDirectory(atPath: "\(execRoot)/netns")) ?? [] {
+            umount2("\(execRoot)/netns/\(ns)", Int32(MNT_DETACH))
+        }
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -35,8 +44,8 @@ final class Daemon: @unchecked Sendable {
 
     func start() throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binaries.berthd)
-        p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + options
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        p.arguments = ["--net=\(netns.path)", Binaries.berthd, "--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + extraArguments
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()
         p.standardOutput = log
@@ -85,6 +94,10 @@ final class Daemon: @unchecked Sendable {
         Run.run(Binaries.docker, Array(args), env: ["DOCKER_HOST": host])
     }
 
+    /// Runs a program inside berthd's network namespace (curl, ip, iptables-save).
+    @discardableResult
+    func inNetns(_ args: String...) -> Run.Result { netns.run(args) }
+
     /// Names directly under a data-root subdirectory.
     func entries(_ sub: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(dataRoot)/\(sub)")) ?? []).sorted()
@@ -125,5 +138,42 @@ final class DockerDaemon: @unchecked Sendable {
     @discardableResult
     func docker(_ args: String...) -> Run.Result {
         Run.run(Binaries.docker, Array(args), env: ["DOCKER_HOST": host])
+    }
+}
+
+/// A network namespace a test makes (`ip netns add`), with loopback up; deleted on deinit.
+final class NetNS: @unchecked Sendable {
+    // Immutable after init.
+    let name: String
+    var path: String { "/run/netns/\(name)" }
+
+    init() throws {
+        name = "berth-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let r = Run.run("/usr/sbin/ip", ["netns", "add", name])
+        guard r.status == 0 else { throw TestFailure("ip netns add \(name): \(r.stderr)") }
+        run(["ip", "link", "set", "lo", "up"])
+    }
+
+    deinit { _ = Run.run("/usr/sbin/ip", ["netns", "delete", name]) }
+
+    /// Runs `args` (looked up in PATH) in this namespace, in the test's mount namespace.
+    @discardableResult
+    func run(_ args: [String]) -> Run.Result { Run.run("/usr/bin/nsenter", ["--net=\(path)"] + args) }
+
+    /// Ends a process `spawn` started (SIGKILL: servers may have inherited SIGTERM ignored).
+    static func stop(_ p: Process) {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// Starts `args` in this namespace in the background (a server); end it with `stop`.
+    func spawn(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        p.arguments = ["--net=\(path)"] + args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
     }
 }

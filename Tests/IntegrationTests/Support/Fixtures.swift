@@ -24,7 +24,7 @@ enum Fixtures {
 
     /// A daemon with the busybox image imported as `bb`.
     static func daemonWithBusybox(options: [String] = []) throws -> Daemon {
-        let d = try Daemon(options: options)
+        let d = try Daemon(options)
         let r = d.berth("import", "-c", "CMD [\"sh\"]", busyboxTar, "bb")
         guard r.status == 0 else { throw TestFailure("import failed: \(r.stderr)") }
         return d

@@ -21,7 +21,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Attach a filesystem mount to the container (type=bind|volume|tmpfs,...)") var mount: [String] = []
     @Option(help: "Mount volumes from the specified container(s) (container[:ro|rw])") var volumesFrom: [String] = []
     @Option(help: "Mount a tmpfs directory (/path[:options])") var tmpfs: [String] = []
-    @Option(name: [.long, .customLong("net")], help: "Connect a container to a network (none, host)") var network: String?
+    @Option(name: [.long, .customLong("net")], help: "Connect a container to a network (bridge, host, none, container:NAME or a user network)") var network: String?
     @Flag(help: "Give extended privileges to this container") var privileged = false
     @Option(help: "Add Linux capabilities") var capAdd: [String] = []
     @Option(help: "Drop Linux capabilities") var capDrop: [String] = []
@@ -44,6 +44,9 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Add additional groups to join") var groupAdd: [String] = []
     @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random ports") var publishAll = false
+    @Option(help: "Expose a port or a range of ports") var expose: [String] = []
+    @Option(help: "IPv4 address (e.g., 172.30.100.104)") var ip: String?
+    @Option(help: "Add network-scoped alias for the container") var networkAlias: [String] = []
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
@@ -102,14 +105,31 @@ struct ContainerOptions: ParsableArguments {
             host["Tmpfs"] = t
         }
         if !mount.isEmpty { host["Mounts"] = try mount.map(Self.mountSpec) }
-        if !publish.isEmpty || publishAll {
-            throw CLIError("publishing ports (-p/-P) needs bridge networking, which berthd does not have yet; use --network host and let the service listen on the host")
+        var exposed: [String: Any] = [:]
+        if !publish.isEmpty {
+            var bindings: [String: [[String: String]]] = [:]
+            for (key, b) in try PublishFlag.parse(publish) {
+                exposed[key] = [String: Any]()
+                bindings[key, default: []].append(["HostIp": b.hostIP, "HostPort": b.hostPort])
+            }
+            host["PortBindings"] = bindings
         }
+        for e in expose {
+            for key in try PublishFlag.parse(e).map(\.key) { exposed[key] = [String: Any]() }
+        }
+        if publishAll { host["PublishAllPorts"] = true }
         var body: [String: Any] = [
             "Image": image, "Env": envs, "Labels": labels, "Tty": tty, "OpenStdin": interactive,
             "StdinOnce": interactive && attach, "AttachStdin": interactive && attach, "AttachStdout": attach, "AttachStderr": attach,
             "HostConfig": host,
         ]
+        if !exposed.isEmpty { body["ExposedPorts"] = exposed }
+        if ip != nil || !networkAlias.isEmpty {
+            var endpoint: [String: Any] = [:]
+            if let ip { endpoint["IPAMConfig"] = ["IPv4Address": ip] }
+            if !networkAlias.isEmpty { endpoint["Aliases"] = networkAlias }
+            body["NetworkingConfig"] = ["EndpointsConfig": [network ?? "default": endpoint]]
+        }
         if !anonymous.isEmpty { body["Volumes"] = Dictionary(uniqueKeysWithValues: anonymous.map { ($0, [String: Any]()) }) }
         if !command.isEmpty { body["Cmd"] = command }
         if let entrypoint { body["Entrypoint"] = entrypoint.isEmpty ? [String]() : [entrypoint] }

@@ -34,9 +34,10 @@ struct PS: ParsableCommand {
             return ["ID": Output.shortID(c["Id"] as? String ?? "", noTrunc: noTrunc), "Image": c["Image"] as? String ?? "",
                     "Command": "\"\(cmd)\"", "CreatedAt": Date(timeIntervalSince1970: created).description + " UTC",
                     "RunningFor": Output.ago(created), "Status": c["Status"] as? String ?? "", "State": c["State"] as? String ?? "",
-                    "Ports": "", "Names": names.joined(separator: ","), "Labels": (c["Labels"] as? [String: String] ?? [:]).map { "\($0)=\($1)" }.sorted().joined(separator: ","),
+                    "Ports": Self.ports(c["Ports"] as? [[String: Any]] ?? []), "Names": names.joined(separator: ","), "Labels": (c["Labels"] as? [String: String] ?? [:]).map { "\($0)=\($1)" }.sorted().joined(separator: ","),
                     "Mounts": (c["Mounts"] as? [[String: Any]] ?? []).compactMap { $0["Source"] as? String }.joined(separator: ","),
-                    "Networks": "", "Size": ""]
+                    "Networks": ((c["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any] ?? [:]).keys.sorted().joined(separator: ","),
+                    "Size": ""]
         }
         try Output.render(rows, format: format ?? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
                           headers: ["ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
@@ -88,5 +89,17 @@ struct Logs: ParsableCommand {
         }
         if Double(s) != nil { return s }
         return s
+    }
+}
+
+extension PS {
+    /// docker's PORTS column: `0.0.0.0:8080->80/tcp, 443/tcp`.
+    static func ports(_ list: [[String: Any]]) -> String {
+        func n(_ v: Any?) -> Int { (v as? NSNumber)?.intValue ?? 0 }
+        return list.sorted { (n($0["PrivatePort"]), n($0["PublicPort"])) < (n($1["PrivatePort"]), n($1["PublicPort"])) }.map { p in
+            let inner = "\(n(p["PrivatePort"]))/\(p["Type"] as? String ?? "tcp")"
+            guard let ip = p["IP"] as? String else { return inner }
+            return "\(ip):\(n(p["PublicPort"]))->\(inner)"
+        }.joined(separator: ", ")
     }
 }
