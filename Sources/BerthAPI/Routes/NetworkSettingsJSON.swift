@@ -27,13 +27,19 @@ enum NetworkSettingsJSON {
         return [
             "Bridge": "", "SandboxID": plugged ? String(r.id) : "", "SandboxKey": plugged ? e.sandboxKey(r.id) : "",
             "HairpinMode": false, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
-            "Ports": running ? ports(r) : [String: Any](),
+            "Ports": running && mapsPorts(r) ? ports(r) : [String: Any](),
             "SecondaryIPAddresses": NSNull(), "SecondaryIPv6Addresses": NSNull(),
             "EndpointID": primaryEndpoint?.endpointID ?? "", "Gateway": primary.map { $0.gateway.description } ?? "",
             "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": primary.map { $0.address.description } ?? "",
             "IPPrefixLen": primary?.subnet.prefixLength ?? 0, "IPv6Gateway": "", "MacAddress": primary.map { $0.mac.description } ?? "",
             "Networks": endpoints.mapValues(endpoint),
         ]
+    }
+
+    /// Host, none and another container's namespace have no port mapping: Docker shows `{}`.
+    static func mapsPorts(_ r: ContainerRecord) -> Bool {
+        let mode = r.hostConfig.NetworkMode ?? ""
+        return mode != "host" && mode != "none" && !mode.hasPrefix("container:")
     }
 
     /// `{"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": null}`: every
