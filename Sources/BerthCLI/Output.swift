@@ -45,6 +45,27 @@ enum Output {
     }
 
     /// JSON like `docker inspect`: an indented array.
+    /// `inspect` of named objects (`path(name)` for each): the found ones printed as a JSON
+    /// array or through `format`, then every lookup's error, as docker does.
+    static func inspectEach(_ names: [String], format: String?, path: (String) -> String) throws {
+        let api = try API.connect()
+        var found: [[String: Any]] = []
+        var errors: [String] = []
+        for name in names {
+            do {
+                if let v = try api.json("GET", path(name)) as? [String: Any] { found.append(v) }
+            } catch let e as CLIError {
+                errors.append(e.message)
+            }
+        }
+        if let format, format != "json" {
+            try render(found, format: format, headers: [:])
+        } else {
+            try printJSON(found)
+        }
+        if !errors.isEmpty { throw CLIError(errors.joined(separator: "\n")) }
+    }
+
     static func printJSON(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         // Foundation indents by 2; Docker by 4.

@@ -29,18 +29,7 @@ struct Attach: ParsableCommand {
         let stdin = !noStdin && (config["OpenStdin"] as? Bool ?? false)
         let id = info["Id"] as? String ?? container
         let stream = try AttachStream(socketPath: socket, id: id, stdin: stdin, tty: tty, detachKeys: detachKeys)
-        var terminal = TerminalMode()
-        if tty {
-            if stdin { terminal.makeRaw() }
-            if let (h, w) = TerminalMode.size() {
-                _ = try? API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/containers/\(id)/resize", query: [("h", "\(h)"), ("w", "\(w)")])
-            }
-        }
-        let proxy = sigProxy && !tty ? SignalProxy(socket: socket, container: id) : nil
-        if stdin { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
-        stream.pumpOutput()
-        terminal.restore()
-        proxy?.stop()
+        stream.pump(stdin: stdin, socket: socket, resizePath: "/containers/\(id)/resize", proxySignalsTo: sigProxy && !tty ? id : nil)
         // The container runs on; docker reports the detach as this error.
         if stream.detached { throw CLIError("read escape sequence") }
         let result = try JSONSerialization.jsonObject(with: try wait.readAll()) as? [String: Any] ?? [:]

@@ -27,6 +27,24 @@ final class AttachStream: @unchecked Sendable {
         if tty && stdin { self.detachKeys = try Self.keys(detachKeys) }
     }
 
+    /// Runs the session to its end: the terminal raw and sized (`resizePath`: the container's
+    /// or exec's resize endpoint) for a tty, signals proxied when asked, stdin forwarded or
+    /// closed, output pumped until the stream ends or the user detaches.
+    func pump(stdin: Bool, socket: String, resizePath: String, proxySignalsTo container: String? = nil) {
+        var terminal = TerminalMode()
+        if tty {
+            if stdin { terminal.makeRaw() }
+            if let (h, w) = TerminalMode.size(), let client = try? UnixHTTPClient(socketPath: socket) {
+                _ = try? API(client: client).call("POST", resizePath, query: [("h", "\(h)"), ("w", "\(w)")])
+            }
+        }
+        let proxy = container.map { SignalProxy(socket: socket, container: $0) }
+        if stdin { forwardStdin() } else { try? connection.closeWrite() }
+        pumpOutput()
+        terminal.restore()
+        proxy?.stop()
+    }
+
     /// `--detach-keys` checked before anything is sent (the default when nil).
     static func keys(_ spec: String?, exitCode: Int32 = 1) throws -> DetachKeys {
         do { return try DetachKeys(parsing: spec ?? "") } catch { throw CLIError(error.description, exitCode: exitCode) }

@@ -41,16 +41,7 @@ struct Exec: ParsableCommand {
         }
         let stream = try AttachStream(socketPath: socket, path: "/exec/\(id)/start", query: [], body: start, tty: tty)
         if tty && interactive { stream.detachKeys = keys }
-        var terminal = TerminalMode()
-        if tty {
-            if interactive { terminal.makeRaw() }
-            if let (h, w) = TerminalMode.size() {
-                _ = try? API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/exec/\(id)/resize", query: [("h", "\(h)"), ("w", "\(w)")])
-            }
-        }
-        if interactive { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
-        stream.pumpOutput()
-        terminal.restore()
+        stream.pump(stdin: interactive, socket: socket, resizePath: "/exec/\(id)/resize")
         // The exec runs on; docker reports the detach as this error.
         if stream.detached { throw CLIError("read escape sequence") }
         let info = try API(client: try UnixHTTPClient(socketPath: socket)).json("GET", "/exec/\(id)/json") as? [String: Any] ?? [:]

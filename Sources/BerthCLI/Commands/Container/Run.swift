@@ -127,18 +127,7 @@ enum ContainerLifecycle {
         let waitClient = try UnixHTTPClient(socketPath: socket)
         let wait = try waitClient.send(method: "POST", path: "/v\(APIVersion.current)/containers/\(id)/wait", query: [("condition", condition)])
         try start(socket: socket, id: id)
-        var terminal = TerminalMode()
-        if tty {
-            if stdin { terminal.makeRaw() }
-            if let (h, w) = TerminalMode.size() {
-                _ = try? API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/containers/\(id)/resize", query: [("h", "\(h)"), ("w", "\(w)")])
-            }
-        }
-        let proxy = sigProxy && !tty ? SignalProxy(socket: socket, container: id) : nil
-        if stdin { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
-        stream.pumpOutput()
-        terminal.restore()
-        proxy?.stop()
+        stream.pump(stdin: stdin, socket: socket, resizePath: "/containers/\(id)/resize", proxySignalsTo: sigProxy && !tty ? id : nil)
         if stream.detached { return nil }
         let data = try wait.readAll()
         let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]

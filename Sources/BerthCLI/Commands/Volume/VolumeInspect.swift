@@ -9,21 +9,6 @@ struct VolumeInspect: ParsableCommand {
     @Argument(help: "Volumes") var names: [String]
 
     func run() throws {
-        let api = try API.connect()
-        var found: [[String: Any]] = []
-        var errors: [String] = []
-        for n in names {
-            do {
-                if let v = try api.json("GET", "/volumes/\(n)") as? [String: Any] { found.append(v) }
-            } catch let e as CLIError {
-                errors.append(e.message)
-            }
-        }
-        if let format, format != "json" {
-            try Output.render(found, format: format, headers: [:])
-        } else {
-            try Output.printJSON(found)
-        }
-        if !errors.isEmpty { throw CLIError(errors.joined(separator: "\n")) }
+        try Output.inspectEach(names, format: format) { "/volumes/\($0)" }
     }
 }
