@@ -10,7 +10,7 @@ public struct Berth: ParsableCommand {
         abstract: "A container engine with Docker's grammar. Global option: -H/--host unix:///path (or BERTH_HOST).",
         subcommands: [Run.self, Create.self, Start.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
                       Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Version.self, Info.self])
+                      Save.self, Load.self, Pull.self, Push.self, Login.self, Logout.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Version.self, Info.self])
 
     public init() {}
 
@@ -48,7 +48,7 @@ public struct Berth: ParsableCommand {
 /// `berth image …`.
 struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image", abstract: "Manage images",
-        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self])
+        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self, Pull.self, Push.self])
 }
 
 /// `berth system …`.

@@ -1,15 +1,4 @@
-import Dispatch
+import BerthStore
 
-/// Runs blocking file work (extraction, tar writing, fsync) off Swift's cooperative pool,
-/// which has only as many threads as cores and must never be blocked.
-enum Blocking {
-    static let queue = DispatchQueue(label: "berth.blocking", attributes: .concurrent)
-
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async {
-                do { cont.resume(returning: try work()) } catch { cont.resume(throwing: error) }
-            }
-        }
-    }
-}
+/// The store's off-pool runner, under the name the engine's files use without importing the store.
+typealias Blocking = BerthStore.Blocking

@@ -1,4 +1,5 @@
 import BerthOCI
+import BerthRegistry
 import BerthStore
 import Foundation
 
@@ -13,6 +14,9 @@ public final class Engine: Sendable {
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
+    /// The distribution client pulls and pushes go through.
+    public let registry: RegistryClient
+    let downloads = Downloads()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.
@@ -23,8 +27,9 @@ public final class Engine: Sendable {
 
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
-    public init(dataRoot: String, execRoot: String, shimPath: String) async throws {
+    public init(dataRoot: String, execRoot: String, shimPath: String, insecureRegistries: InsecureRegistries = InsecureRegistries()) async throws {
         self.dataRoot = dataRoot
+        registry = RegistryClient(insecure: insecureRegistries)
         self.execRoot = execRoot
         self.shimPath = shimPath
         containers = try ContainerStore(root: "\(dataRoot)/containers")
@@ -96,8 +101,8 @@ public final class Engine: Sendable {
 
     /// Stores config and manifest for layers already in the content store, unpacks them, and
     /// records the image with its tags in one durable step.
-    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, lease: UUID,
-                     progress: @Sendable (Progress) -> Void = { _ in }) async throws -> ImageRecord {
+    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, repoDigests: [String] = [],
+                     lease: UUID, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> ImageRecord {
         let cfg = try ImageConfig.decode(config)
         let configDigest = try content.write(config)
         await images.extend(lease, with: [configDigest])
@@ -119,7 +124,7 @@ public final class Engine: Sendable {
             id: configDigest,
             manifest: Descriptor(mediaType: manifestType, digest: manifestDigest, size: Int64(manifestData.count)),
             layers: layers, diffIDs: cfg.rootfs.diffIDs,
-            created: cfg.created.flatMap(GoTime.parse), size: size, added: Date())
+            created: cfg.created.flatMap(GoTime.parse), size: size, added: Date(), repoDigests: repoDigests)
         try await images.add(record, tags: tags)
         return record
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthAPI
 import BerthEngine
+import BerthRegistry
 import Foundation
 import Glibc
 
@@ -23,6 +24,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(help: "The berth-shim binary (default: next to berthd).")
     var shim: String?
 
+    @Option(name: .customLong("insecure-registry"), help: "A registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS; repeatable. 127.0.0.0/8 always is.")
+    var insecureRegistries: [String] = []
+
     func run() async throws {
         let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
         for dir in [dataRoot, execRoot] {
@@ -40,7 +44,9 @@ struct Berthd: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: shimPath) else {
             throw ValidationError("berth-shim not found at \(shimPath); install it next to berthd or pass --shim PATH")
         }
-        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath)
+        let insecure: InsecureRegistries
+        do { insecure = try InsecureRegistries(insecureRegistries) } catch { throw ValidationError(error.message) }
+        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, insecureRegistries: insecure)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)

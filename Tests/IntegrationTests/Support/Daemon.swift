@@ -10,9 +10,12 @@ final class Daemon: @unchecked Sendable {
     var socket: String { "\(execRoot)/berth.sock" }
     var host: String { "unix://\(socket)" }
     private(set) var process: Process?
+    /// The network namespace berthd runs in (its registry traffic stays there), if any.
+    let netns: NetNS?
 
-    init() throws {
+    init(netns: NetNS? = nil) throws {
         dir = try TempDir.make("berthd")
+        self.netns = netns
         try start()
     }
 
@@ -25,6 +28,7 @@ final class Daemon: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.berthd)
         p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host]
+        netns?.wrap(p)
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()
         p.standardOutput = log
@@ -86,12 +90,13 @@ final class DockerDaemon: @unchecked Sendable {
     let process: Process
     var host: String { "unix://\(dir)/docker.sock" }
 
-    init() throws {
+    init(netns: NetNS? = nil) throws {
         dir = try TempDir.make("dockerd")
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.dockerd)
         process.arguments = ["--data-root", "\(dir)/data", "--exec-root", "\(dir)/exec", "--host", "unix://\(dir)/docker.sock",
                              "--pidfile", "\(dir)/docker.pid", "--bridge=none", "--iptables=false", "--ip-masq=false"]
+        netns?.wrap(process)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
