@@ -17,16 +17,18 @@ final class NetNS: @unchecked Sendable {
 
     deinit { _ = Run.sh("ip netns del \(name)") }
 
-    /// Makes `p` start inside the namespace (`ip netns exec` execs, so the pid is the program's).
+    /// Makes `p` start inside the namespace. nsenter joins only the network namespace (and
+    /// execs, so the pid is the program's); `ip netns exec` would also remount /sys and hide
+    /// the cgroup hierarchies containers need.
     func wrap(_ p: Process) {
         let exe = p.executableURL?.path ?? ""
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", name, exe] + (p.arguments ?? [])
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        p.arguments = ["--net=/var/run/netns/\(name)", exe] + (p.arguments ?? [])
     }
 
     /// Runs a command inside the namespace.
     func run(_ exe: String, _ args: [String], env: [String: String] = [:]) -> Run.Result {
-        Run.run("/usr/sbin/ip", ["netns", "exec", name, exe] + args, env: env)
+        Run.run("/usr/bin/nsenter", ["--net=/var/run/netns/\(name)", exe] + args, env: env)
     }
 }
 
@@ -177,8 +179,9 @@ final class ScriptedRegistry: @unchecked Sendable {
     }
 
     deinit {
+        // SIGKILL: python keeps the signal mask it inherits from the test thread, where SIGTERM is blocked.
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: dir)
