@@ -6,14 +6,21 @@ import Glibc
 /// progress left out.
 struct ProgressDisplay {
     let terminal: Bool
-    /// stdout, or stderr for the pull `run` does before it starts a container.
-    let fd: Int32
+    let emit: (String) -> Void
     private var lines: [String: Int] = [:]
     private var out = ""
 
+    /// Writes to `fd`: stdout, or stderr for the pull `run` does before it starts a container.
     init(fd: Int32 = 1) {
-        self.fd = fd
-        terminal = isatty(fd) != 0
+        self.init(terminal: isatty(fd) != 0) { text in
+            fflush(nil)
+            FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(Data(text.utf8))
+        }
+    }
+
+    init(terminal: Bool, emit: @escaping (String) -> Void) {
+        self.terminal = terminal
+        self.emit = emit
     }
 
     /// Shows one message (already checked for errors).
@@ -57,8 +64,7 @@ struct ProgressDisplay {
 
     private mutating func flush() {
         guard !out.isEmpty else { return }
-        fflush(nil)
-        FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(Data(out.utf8))
+        emit(out)
         out = ""
     }
 }

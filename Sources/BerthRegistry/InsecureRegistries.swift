@@ -49,6 +49,26 @@ public struct InsecureRegistries: Sendable {
         }
     }
 
+    /// The networks, as CIDRs (`127.0.0.0/8`), for `docker info`.
+    public var cidrs: [String] {
+        networks.map { n in
+            let text: String
+            if n.address.count == 4 {
+                text = n.address.map(String.init).joined(separator: ".")
+            } else {
+                var v6 = in6_addr()
+                withUnsafeMutableBytes(of: &v6) { $0.copyBytes(from: n.address) }
+                var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+                inet_ntop(AF_INET6, &v6, &buf, socklen_t(buf.count))
+                text = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            return "\(text)/\(n.prefix)"
+        }
+    }
+
+    /// The registries listed by name.
+    public var names: [String] { hosts.sorted() }
+
     /// Whether `domain` (`host[:port]` as in a reference) may be reached without verified TLS:
     /// it is listed, or one of its addresses is in an insecure network.
     public func allows(_ domain: String) -> Bool {

@@ -71,6 +71,10 @@ import Testing
         let dpull = d2.docker("pull", name)
         #expect(dpull.status == 0, "\(dpull.stderr)")
         #expect(dpull.stdout.contains("Pull complete") && dpull.lines.last == name, "\(dpull.stdout)")
+        let viaDocker = "\(registry.host)/test/viadocker:1"
+        #expect(d2.docker("tag", name, viaDocker).status == 0)
+        let dpush = d2.docker("push", viaDocker)
+        #expect(dpush.status == 0 && dpush.stdout.contains("Mounted from test/bb") && dpush.stdout.contains("1: digest: \(digest)"), "\(dpush.stdout) \(dpush.stderr)")
         let missing = d2.docker("pull", "\(registry.host)/test/nope:1")
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("manifest for \(registry.host)/test/nope:1 not found: manifest unknown"), "\(missing.stderr)")
@@ -222,5 +226,48 @@ import Testing
         let anonymous = berth("pull", name)
         #expect(anonymous.status != 0 && anonymous.stderr.contains("unauthorized"), "\(anonymous.stderr)")
         #expect(berth("logout", registry.host).stdout == "Not logged in to \(registry.host)\n")
+    }
+
+    @Test func downloadCutByKillingBerthdResumesWithRangeAfterRestart() throws {
+        let ns = try NetNS()
+        let layer = try Data(contentsOf: URL(fileURLWithPath: Fixtures.busyboxTar))
+        let layerDigest = Digest.sha256(of: layer).description
+        let config = Data(#"{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["\#(layerDigest)"]}}"#.utf8)
+        let configDigest = Digest.sha256(of: config).description
+        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(configDigest)","size":\#(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(layerDigest)","size":\#(layer.count)}]}"#.utf8)
+        // About 0.05 s per 64 KiB: the busybox layer takes seconds, time enough to kill berthd midway.
+        let registry = try ScriptedRegistry(netns: ns, routes: [
+            "/v2/": .init(),
+            "/v2/slow/bb/manifests/1": .init(headers: ["Content-Type": "application/vnd.oci.image.manifest.v1+json"], body: manifest),
+            "/v2/slow/bb/blobs/\(configDigest)": .init(body: config),
+            "/v2/slow/bb/blobs/\(layerDigest)": .init(body: layer, delay: 0.05),
+        ])
+        let d = try Daemon(netns: ns)
+        let name = "\(registry.host)/slow/bb:1"
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: Binaries.berth)
+        first.arguments = ["pull", "-q", name]
+        first.environment = ["BERTH_HOST": d.host]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let partial = "\(d.dataRoot)/content/ingest/\(layerDigest.dropFirst(7)).partial"
+        var kept: Int64 = 0
+        for _ in 0..<300 where kept < 300_000 {
+            usleep(20_000)
+            kept = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        #expect(kept >= 300_000, "the download was under way")
+        d.kill9()
+        first.waitUntilExit()
+        try d.start()
+        let pull = d.berth("pull", name)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        let ranged = registry.requests.filter { $0.contains("/blobs/\(layerDigest)") && $0.contains("Range:bytes=") }
+        #expect(ranged.count == 1, "\(registry.requests)")
+        let offset = ranged.first.flatMap { Int($0.split(separator: "=").last?.dropLast() ?? "") } ?? 0
+        #expect(offset >= 300_000 && offset < layer.count, "resumed where the killed download stopped")
+        #expect(d.berth("run", "--rm", "--network", "none", name, "echo", "resumed").stdout == "resumed\n")
+        #expect(d.entries("content/ingest").isEmpty)
     }
 }

@@ -126,6 +126,8 @@ final class ScriptedRegistry: @unchecked Sendable {
         var status = 200
         var headers: [String: String] = [:]
         var body = Data()
+        /// Seconds to wait after each 64 KiB of body: a slow registry.
+        var delay = 0.0
     }
 
     init(netns: NetNS, routes: [String: Route]) throws {
@@ -136,27 +138,39 @@ final class ScriptedRegistry: @unchecked Sendable {
         var table: [String: [String: Any]] = [:]
         for (i, (path, r)) in routes.enumerated() {
             try r.body.write(to: URL(fileURLWithPath: "\(dir)/body\(i)"))
-            table[path] = ["status": r.status, "headers": r.headers, "body": "\(dir)/body\(i)"]
+            table[path] = ["status": r.status, "headers": r.headers, "body": "\(dir)/body\(i)", "delay": r.delay]
         }
         try JSONSerialization.data(withJSONObject: table).write(to: URL(fileURLWithPath: "\(dir)/routes.json"))
         try """
-        import json, sys, http.server
+        import json, sys, time, http.server
         routes = json.load(open(sys.argv[1]))
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def answer(self, send_body):
                 path = self.path.split("?")[0]
                 r = routes.get(path) or routes.get(self.command + " " + path)
+                rng = self.headers.get("Range")
                 with open(sys.argv[3], "a") as log:
-                    log.write(self.command + " " + self.path + "\\n")
+                    log.write(self.command + " " + self.path + (" Range:" + rng if rng else "") + "\\n")
                 if r is None:
                     self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers(); return
                 body = open(r["body"], "rb").read()
-                self.send_response(r["status"])
+                status = r["status"]
+                if rng and rng.startswith("bytes=") and status == 200:
+                    start = int(rng[6:].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(body) - 1, len(body)))
+                    body = body[start:]
+                else:
+                    self.send_response(status)
                 for k, v in r["headers"].items(): self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if send_body: self.wfile.write(body)
+                if not send_body: return
+                for i in range(0, len(body), 65536):
+                    self.wfile.write(body[i:i + 65536])
+                    self.wfile.flush()
+                    if r["delay"]: time.sleep(r["delay"])
             def do_GET(self): self.answer(True)
             def do_HEAD(self): self.answer(False)
             def log_message(self, *a): pass
