@@ -79,7 +79,7 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("manifest for \(registry.host)/test/nope:1 not found: manifest unknown"), "\(missing.stderr)")
         // `run` of an image that is not here pulls it first.
-        #expect(d2.berth("rmi", name).status == 0)
+        #expect(d2.berth("rmi", name, viaDocker).status == 0)
         let auto = d2.berth("run", "--rm", "--network", "none", name, "echo", "auto")
         #expect(auto.stdout == "auto\n")
         #expect(auto.stderr.contains("Unable to find image '\(name)' locally") && auto.stderr.contains("Pull complete"), "\(auto.stderr)")
@@ -269,5 +269,46 @@ import Testing
         #expect(offset >= 300_000 && offset < layer.count, "resumed where the killed download stopped")
         #expect(d.berth("run", "--rm", "--network", "none", name, "echo", "resumed").stdout == "resumed\n")
         #expect(d.entries("content/ingest").isEmpty)
+    }
+
+    @Test func indexPicksTheHostPlatformAndZstdLayersAndDigestPullsWork() throws {
+        let ns = try NetNS()
+        let d = try Daemon(netns: ns)
+        let zst = "\(d.dir)/layer.tar.zst"
+        #expect(Run.run("/usr/bin/zstd", ["-q", "-f", Fixtures.busyboxTar, "-o", zst]).status == 0)
+        let layer = try Data(contentsOf: URL(fileURLWithPath: zst))
+        let diffID = Digest.sha256(of: try Data(contentsOf: URL(fileURLWithPath: Fixtures.busyboxTar))).description
+        let config = Data(#"{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["\#(diffID)"]}}"#.utf8)
+        let configDigest = Digest.sha256(of: config).description
+        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(configDigest)","size":\#(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"\#(Digest.sha256(of: layer))","size":\#(layer.count)}]}"#.utf8)
+        let manifestDigest = Digest.sha256(of: manifest).description
+        let arm = "sha256:" + String(repeating: "a", count: 64)
+        let index = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(arm)","size":100,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(manifestDigest)","size":\#(manifest.count),"platform":{"architecture":"amd64","os":"linux"}}]}"#.utf8)
+        let indexDigest = Digest.sha256(of: index).description
+        let registry = try ScriptedRegistry(netns: ns, routes: [
+            "/v2/": .init(),
+            "/v2/multi/img/manifests/1": .init(headers: ["Content-Type": "application/vnd.oci.image.index.v1+json"], body: index),
+            "/v2/multi/img/manifests/\(manifestDigest)": .init(headers: ["Content-Type": "application/vnd.oci.image.manifest.v1+json"], body: manifest),
+            "/v2/multi/img/blobs/\(configDigest)": .init(body: config),
+            "/v2/multi/img/blobs/\(Digest.sha256(of: layer))": .init(body: layer),
+        ])
+        let name = "\(registry.host)/multi/img:1"
+        let pull = d.berth("pull", name)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        #expect(pull.stdout.contains("Digest: \(indexDigest)"), "the digest the tag names: the index")
+        #expect(!registry.requests.contains { $0.contains(arm) }, "the arm64 manifest is never fetched")
+        #expect(d.berth("inspect", "-f", "{{json .RepoDigests}}", name).stdout == "[\"\(registry.host)/multi/img@\(indexDigest)\"]\n")
+        #expect(d.berth("run", "--rm", "--network", "none", name, "echo", "zstd").stdout == "zstd\n")
+
+        let other = d.berth("pull", "--platform", "linux/s390x", name)
+        #expect(other.status != 0 && other.stderr.contains("no matching manifest for linux/s390x"), "\(other.stderr)")
+
+        #expect(d.berth("rmi", name).status == 0)
+        let byDigest = "\(registry.host)/multi/img@\(manifestDigest)"
+        let digestPull = d.berth("pull", byDigest)
+        #expect(digestPull.status == 0, "\(digestPull.stderr)")
+        #expect(digestPull.stdout.contains("Status: Downloaded newer image for \(byDigest)"))
+        #expect(d.berth("images", "--format", "{{.Repository}} {{.Tag}}").stdout == "\(registry.host)/multi/img <none>\n")
+        #expect(d.berth("run", "--rm", "--network", "none", byDigest, "echo", "by digest").stdout == "by digest\n")
     }
 }
