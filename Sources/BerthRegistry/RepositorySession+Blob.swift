@@ -91,7 +91,6 @@ extension RepositorySession {
                 try await backoff(failures)
             }
         }
-        progress(writer.count)
     }
 
     /// Copies a response body into `writer` in batches of 1 MiB, off the cooperative pool.
