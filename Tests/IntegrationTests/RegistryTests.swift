@@ -83,6 +83,15 @@ import Testing
         let auto = d2.berth("run", "--rm", "--network", "none", name, "echo", "auto")
         #expect(auto.stdout == "auto\n")
         #expect(auto.stderr.contains("Unable to find image '\(name)' locally") && auto.stderr.contains("Pull complete"), "\(auto.stderr)")
+
+        // skopeo copies berth's push out, and what skopeo pushes berth pulls and runs.
+        let copied = ns.run("/usr/bin/skopeo", ["copy", "--src-tls-verify=false", "docker://\(name)", "oci:\(d2.dir)/oci:bb"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let bySkopeo = "\(registry.host)/skopeo/bb:1"
+        let skPush = ns.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", "oci:\(d2.dir)/oci:bb", "docker://\(bySkopeo)"])
+        #expect(skPush.status == 0, "\(skPush.stderr)")
+        #expect(d2.berth("pull", bySkopeo).status == 0)
+        #expect(d2.berth("run", "--rm", "--network", "none", bySkopeo, "echo", "via skopeo").stdout == "via skopeo\n")
     }
 
     @Test func imageSharingBaseLayersPullsOnlyItsNewBlobsAndPushMountsTheShared() throws {
