@@ -152,14 +152,17 @@ public final class RepositorySession: Sendable {
         try await Task.sleep(for: .milliseconds(ms + Int.random(in: 0...(ms / 4))))
     }
 
+    /// Whether trying again may help: a refused or reset connection, a timeout, a connection
+    /// closed early. A TLS failure, a cancelled task, or a request the client itself refuses
+    /// (bad URL, redirect loop) would fail the same way again.
     static func isTransient(_ error: any Error) -> Bool {
+        if error is CancellationError || error is NIOSSLError || error is RegistryError { return false }
         if let e = error as? HTTPClientError {
-            return [.remoteConnectionClosed, .readTimeout, .connectTimeout, .writeTimeout].contains(e)
-                || "\(e)".contains("connect")
+            return [.remoteConnectionClosed, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
+                    .getConnectionFromPoolTimeout, .uncleanShutdown].contains(e)
         }
-        if error is NIOSSLError { return false }
-        // Resets and refusals surface as NIO's IOError or a connection error.
-        return error is IOError || "\(type(of: error))".contains("Connect")
+        // Connection refused or reset arrive as NIO's socket errors.
+        return true
     }
 
     func describe(_ error: (any Error)?) -> String {
