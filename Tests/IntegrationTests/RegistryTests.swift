@@ -117,6 +117,24 @@ import Testing
         #expect(blobGETs(registry) - before == 2, "the config and the one new layer, nothing else: \(registry.requests("GET", "/v2/"))")
         let run = d2.berth("run", "--rm", "--network", "none", app)
         #expect(run.stdout == "hello from layer two\n", "\(run.stderr)")
+
+        // `pull -a` brings every tag of a repository.
+        #expect(d1.berth("tag", "app:1", "\(registry.host)/team/app:2").status == 0)
+        #expect(d1.berth("push", "-a", "\(registry.host)/team/app").status == 0)
+        let all = d2.berth("pull", "-a", "\(registry.host)/team/app")
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.lines.last == "\(registry.host)/team/app")
+        #expect(d2.berth("images", "--format", "{{.Tag}}", "\(registry.host)/team/app").lines.sorted() == ["1", "2"])
+
+        // docker-py's pull, as DockerSpawner makes it.
+        let py = Run.run("/usr/bin/python3", ["-c", """
+            import docker, sys
+            c = docker.DockerClient(base_url="unix://" + sys.argv[1])
+            c.images.remove(sys.argv[2])
+            img = c.images.pull(sys.argv[2].rsplit(":", 1)[0], tag="1")
+            print(img.tags)
+            """, d2.socket, app])
+        #expect(py.status == 0 && py.stdout.contains("'\(app)'"), "\(py.stdout) \(py.stderr)")
     }
 
     @Test func badRegistriesAreRefusedAndNothingOfTheirsIsKept() throws {
