@@ -16,12 +16,16 @@ public final class RegistryClient: Sendable {
     /// One client for the process, never shut down (berthd lives as long as it does); redirects
     /// are followed up to 5 times and a cycle is an error; no transparent decompression, since
     /// a blob's digest is over its bytes as sent.
-    static let sharedHTTP = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: HTTPClient.Configuration(
+    /// A refused or unresolvable registry fails at once: the pool's own retries would wait
+    /// out the whole deadline, and `RepositorySession` retries what is worth retrying itself.
+    static let sharedHTTP: HTTPClient = {
+        var config = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             timeout: .init(connect: .seconds(15), read: .seconds(120)),
-            decompression: .disabled))
+            decompression: .disabled)
+        config.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    }()
 
     /// The endpoint serving `domain`; resolving whether it is insecure may ask the resolver.
     public func endpoint(for domain: String) async throws -> RegistryEndpoint {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BerthOCI
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -168,6 +169,8 @@ public final class RepositorySession: Sendable {
     func describe(_ error: (any Error)?) -> String {
         guard let error else { return "no answer" }
         if let e = error as? HTTPClientError { return "\(e)" }
+        // NIO's "connection reset (error set): Connection refused) (errno: 111)" → Go's wording.
+        if let e = error as? IOError { return "dial tcp \(endpoint.host): connect: \(String(cString: strerror(e.errnoCode)).lowercased())" }
         return String(describing: error)
     }
 
