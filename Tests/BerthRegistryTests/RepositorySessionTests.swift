@@ -190,6 +190,17 @@ import Testing
         #expect(registry.requests.last?.headers["range"] == "bytes=200000-")
     }
 
+    @Test func unreachableRegistryIsReportedAsSuch() async throws {
+        let registry = try await FakeRegistry { _ in .init(200) }
+        let host = registry.host
+        await registry.stop()
+        let session = try await client.session(domain: host, repository: "r", credentials: nil)
+        await #expect { try await session.manifest("1") } throws: { error in
+            let e = error as? RegistryError
+            return e?.code == .unavailable && e?.message.contains("\(host)/v2/") == true && e?.message.contains("connection refused") == true
+        }
+    }
+
     @Test func uploadOpensASessionAndPutsTheWholeBlobWithItsDigest() async throws {
         let data = blob(70_000)
         let desc = descriptor(data)
