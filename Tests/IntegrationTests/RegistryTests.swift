@@ -253,6 +253,31 @@ import Testing
         let anonymous = berth("pull", name)
         #expect(anonymous.status != 0 && anonymous.stderr.contains("unauthorized"), "\(anonymous.stderr)")
         #expect(berth("logout", registry.host).stdout == "Not logged in to \(registry.host)\n")
+
+        // With a credsStore, the secret goes to the docker-credential-* program, not config.json.
+        let helperDir = "\(d.dir)/helper"
+        try FileManager.default.createDirectory(atPath: helperDir, withIntermediateDirectories: true)
+        try """
+        #!/bin/sh
+        f=\(helperDir)/secret.json
+        case "$1" in
+        store) cat > $f ;;
+        get) if [ -f $f ]; then cat $f; else echo "credentials not found in native keychain"; exit 1; fi ;;
+        erase) rm -f $f ;;
+        esac
+        """.write(toFile: "\(helperDir)/docker-credential-berthtest", atomically: true, encoding: .utf8)
+        chmod("\(helperDir)/docker-credential-berthtest", 0o755)
+        try #"{"credsStore":"berthtest"}"#.write(toFile: "\(config)/config.json", atomically: true, encoding: .utf8)
+        let path = "\(helperDir):" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        func berthWithHelper(_ args: String..., stdin: String? = nil) -> Run.Result {
+            Run.run(Binaries.berth, args, env: ["BERTH_HOST": d.host, "DOCKER_CONFIG": config, "PATH": path], stdinFile: stdin)
+        }
+        let hlogin = berthWithHelper("login", "-u", "alice", "--password-stdin", registry.host, stdin: "\(d.dir)/pw")
+        #expect(hlogin.stdout == "Login Succeeded\n", "\(hlogin.stderr)")
+        #expect(!((try? String(contentsOfFile: "\(config)/config.json", encoding: .utf8)) ?? "s3cret").contains("s3cret"))
+        #expect(((try? String(contentsOfFile: "\(helperDir)/secret.json", encoding: .utf8)) ?? "").contains("s3cret"))
+        let hpull = berthWithHelper("pull", name)
+        #expect(hpull.status == 0, "\(hpull.stderr)")
     }
 
     @Test func downloadCutByKillingBerthdResumesWithRangeAfterRestart() throws {
