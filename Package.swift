@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
-            "BerthAPI", "BerthOCI",
+            "BerthAPI", "BerthOCI", "BerthArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),

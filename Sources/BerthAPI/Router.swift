@@ -32,6 +32,7 @@ public struct EngineAPI: Sendable {
             if try await ContainerRoutes.handle(ctx) { return }
             if try await ExecRoutes.handle(ctx) { return }
             if try await VolumeRoutes.handle(ctx) { return }
+            if try await EventRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {
@@ -51,18 +52,13 @@ public struct EngineAPI: Sendable {
         switch first {
         case "networks": return "networks (network create/ls/connect)"
         case "build": return "building images (docker build)"
-        case "events": return "the event stream (docker events)"
         case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"
         case "plugins": return "plugins"
         case "session": return "BuildKit sessions"
         case "distribution": return "registry distribution lookups"
-        case "commit": return "docker commit"
         case "images" where parts.last == "search": return "image search"
         case "containers" where parts.count == 3:
             switch parts[2] {
-            case "archive": return "copying files in and out of containers (docker cp)"
-            case "changes": return "docker diff"
-            case "export": return "docker export"
             case "attach" where method == "GET": return "attaching over websockets"
             default: return nil
             }

@@ -6,12 +6,32 @@ import Glibc
 /// RESOLVE_BENEATH; the last component is never followed. Directory times are set at the end,
 /// since creating children changes them; the last entry for a directory decides them.
 final class Applier {
+    /// What the entries are and whose they become: a layer (overlay whiteouts, the archive's
+    /// owners) or a copy into a directory (`docker cp`: `.wh.` names are plain files).
+    struct Options {
+        var whiteouts = true
+        /// Refuse to replace a directory with a non-directory or the reverse (Docker's
+        /// NoOverwriteDirNonDir); otherwise the new entry replaces the old one.
+        var noOverwriteDirNonDir = false
+        var owner: Ownership = .archive
+        /// How errors name an entry ("layer entry", "archive entry").
+        var noun = "layer entry"
+        /// How errors name the root (a container path for `docker cp`).
+        var rootName = "the layer"
+        /// Names starting with `/` are relative to the root (`docker cp`); layers refuse them.
+        var rootedNames = false
+    }
+
     let rootFD: Int32
+    let options: Options
     private var dirCache: [EntryPath: Int32] = [:]
     private var dirTimes: [EntryPath: (timespec, timespec)] = [:]
     private(set) var contentSize: Int64 = 0
 
-    init(rootFD: Int32) { self.rootFD = rootFD }
+    init(rootFD: Int32, options: Options = Options()) {
+        self.rootFD = rootFD
+        self.options = options
+    }
 
     func closeAll() {
         for fd in dirCache.values { close(fd) }
@@ -20,32 +40,32 @@ final class Applier {
 
     func apply(entry: OpaquePointer, reader: OpaquePointer) throws(ArchiveError) {
         guard let cname = archive_entry_pathname(entry) else {
-            throw ArchiveError(.malformed, "layer entry without a name")
+            throw ArchiveError(.malformed, "\(options.noun) without a name")
         }
         let raw = String(cString: cname)
-        let path = try EntryPath(raw)
+        let path = try EntryPath(raw, noun: options.noun, rootedNames: options.rootedNames)
         if path.isRoot { return }
         let base = path.base
-        if base.hasPrefix(LayerExtractor.whiteoutPrefix) {
+        if options.whiteouts && base.hasPrefix(LayerExtractor.whiteoutPrefix) {
             try applyWhiteout(path: path, raw: raw)
             return
         }
         let parentFD = try directory(path.parent, raw: raw, create: true)
         let type = archive_entry_filetype(entry)
         let mode = mode_t(archive_entry_perm(entry))
-        let uid = uid_t(truncatingIfNeeded: archive_entry_uid(entry))
-        let gid = gid_t(truncatingIfNeeded: archive_entry_gid(entry))
+        let (uid, gid) = owner(entry)
+        if options.noOverwriteDirNonDir { try refuseDirNonDirSwap(parentFD, base, isDirectory: type == S_IFDIR && archive_entry_hardlink(entry) == nil, path: path) }
 
         if let link = archive_entry_hardlink(entry) {
             let linkName = String(cString: link)
             let target: EntryPath
-            do { target = try EntryPath(linkName) } catch {
-                throw ArchiveError(error.code, "layer entry \"\(raw)\" is a hard link to \"\(linkName)\", outside the layer; refusing it")
+            do { target = try EntryPath(linkName, noun: options.noun, rootedNames: options.rootedNames) } catch {
+                throw ArchiveError(error.code, "\(options.noun) \"\(raw)\" is a hard link to \"\(linkName)\", outside the archive's root; refusing it")
             }
             try removeExisting(parentFD, base, keepDirectory: false, path: path)
             let targetParent = try directory(target.parent, raw: raw, create: false)
             if linkat(targetParent, target.base, parentFD, base, 0) != 0 {
-                throw ArchiveError(.io, "layer entry \"\(raw)\": cannot hard-link to \"\(target.relative)\": \(errnoString())")
+                throw ArchiveError(.io, "\(options.noun) \"\(raw)\": cannot hard-link to \"\(target.relative)\": \(errnoString())")
             }
             return
         }
@@ -72,7 +92,7 @@ final class Applier {
             let size = archive_entry_size(entry)
             if ftruncate(fd, off_t(size)) != 0 { throw io(raw, "truncate") }
             contentSize += size
-            if fchown(fd, uid, gid) != 0 { throw io(raw, "chown") }
+            if let uid, let gid, fchown(fd, uid, gid) != 0 { throw io(raw, "chown") }
             if fchmod(fd, mode) != 0 { throw io(raw, "chmod") }
             try setXattrs(entry, parentFD, base, raw: raw)
             var times = [atime(entry), mtime(entry)]
@@ -82,7 +102,7 @@ final class Applier {
             try removeExisting(parentFD, base, keepDirectory: false, path: path)
             let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
             if symlinkat(target, parentFD, base) != 0 { throw io(raw, "symlink") }
-            if fchownat(parentFD, base, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 { throw io(raw, "chown") }
+            if let uid, let gid, fchownat(parentFD, base, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 { throw io(raw, "chown") }
             try setXattrs(entry, parentFD, base, raw: raw)
         case S_IFCHR, S_IFBLK, S_IFIFO:
             try removeExisting(parentFD, base, keepDirectory: false, path: path)
@@ -90,7 +110,7 @@ final class Applier {
             // Base-256 tar fields can carry numbers wider than dev_t's halves; refuse rather than trap.
             let major = archive_entry_rdevmajor(entry), minor = archive_entry_rdevminor(entry)
             guard let maj = UInt32(exactly: major), let min = UInt32(exactly: minor) else {
-                throw ArchiveError(.malformed, "layer entry \"\(raw)\" has an impossible device number \(major),\(minor)")
+                throw ArchiveError(.malformed, "\(options.noun) \"\(raw)\" has an impossible device number \(major),\(minor)")
             }
             if berth_mknodat(parentFD, base, kind | mode, maj, min) != 0 { throw io(raw, "mknod") }
             try setOwnerAndMode(parentFD, base, uid, gid, mode, raw: raw)
@@ -130,7 +150,7 @@ final class Applier {
         if base.hasPrefix(".wh..wh.") { return }
         let name = String(base.dropFirst(LayerExtractor.whiteoutPrefix.count))
         if name.isEmpty || name == "." || name == ".." || name.contains("/") {
-            throw ArchiveError(.escape, "layer entry \"\(raw)\" is a whiteout of \"\(name)\"; refusing it")
+            throw ArchiveError(.escape, "\(options.noun) \"\(raw)\" is a whiteout of \"\(name)\"; refusing it")
         }
         let target = EntryPath(components: path.parent.components + [name])
         try removeExisting(parentFD, name, keepDirectory: false, path: target)
@@ -150,12 +170,12 @@ final class Applier {
         if fd < 0 {
             let e = errno
             if e == EXDEV || e == ELOOP {
-                throw ArchiveError(.escape, "layer entry \"\(raw)\" would be written outside the layer through a symlink at \"\(path.relative)\"; refusing it")
+                throw ArchiveError(.escape, "\(options.noun) \"\(raw)\" would be written outside \(options.rootName) through a symlink at \"\(path.relative)\"; refusing it")
             }
             if e == ENOTDIR {
-                throw ArchiveError(.malformed, "layer entry \"\(raw)\": \"\(path.relative)\" is not a directory")
+                throw ArchiveError(.malformed, "\(options.noun) \"\(raw)\": \"\(path.relative)\" is not a directory")
             }
-            throw ArchiveError(.io, "layer entry \"\(raw)\": cannot open directory \"\(path.relative)\": \(errnoString(e))")
+            throw ArchiveError(.io, "\(options.noun) \"\(raw)\": cannot open directory \"\(path.relative)\": \(errnoString(e))")
         }
         dirCache[path] = fd
         return fd
@@ -208,8 +228,8 @@ final class Applier {
         if unlinkat(parentFD, name, AT_REMOVEDIR) != 0 { throw io(raw, "remove directory") }
     }
 
-    private func setOwnerAndMode(_ parentFD: Int32, _ name: String, _ uid: uid_t, _ gid: gid_t, _ mode: mode_t, raw: String) throws(ArchiveError) {
-        if fchownat(parentFD, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 { throw io(raw, "chown") }
+    private func setOwnerAndMode(_ parentFD: Int32, _ name: String, _ uid: uid_t?, _ gid: gid_t?, _ mode: mode_t, raw: String) throws(ArchiveError) {
+        if let uid, let gid, fchownat(parentFD, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 { throw io(raw, "chown") }
         // After chown, which clears set-id bits. NOFOLLOW (glibc does it through an O_PATH fd) so
         // that a symlink swapped in since the entry was created fails instead of being followed.
         if fchmodat(parentFD, name, mode, AT_SYMLINK_NOFOLLOW) != 0 { throw io(raw, "chmod") }
@@ -239,7 +259,7 @@ final class Applier {
             let rc = archive_read_data_block(reader, &buf, &size, &offset)
             if rc == ARCHIVE_EOF { return }
             if rc < ARCHIVE_WARN {
-                throw ArchiveError(.malformed, "layer entry \"\(raw)\": \(LibArchive.errorString(reader))")
+                throw ArchiveError(.malformed, "\(options.noun) \"\(raw)\": \(LibArchive.errorString(reader))")
             }
             var done = 0
             while done < size, let buf {
@@ -260,6 +280,28 @@ final class Applier {
     }
 
     private func io(_ raw: String, _ what: String) -> ArchiveError {
-        ArchiveError(.io, "layer entry \"\(raw)\": \(what) failed: \(errnoString())")
+        ArchiveError(.io, "\(options.noun) \"\(raw)\": \(what) failed: \(errnoString())")
+    }
+
+    /// The owner an entry gets; nil leaves it to whoever runs the extraction.
+    private func owner(_ entry: OpaquePointer) -> (uid_t?, gid_t?) {
+        switch options.owner {
+        case .archive: return (uid_t(truncatingIfNeeded: archive_entry_uid(entry)), gid_t(truncatingIfNeeded: archive_entry_gid(entry)))
+        case .fixed(let uid, let gid): return (uid, gid)
+        case .caller: return (nil, nil)
+        }
+    }
+
+    /// Docker's NoOverwriteDirNonDir: an existing directory stays a directory, a file a file.
+    private func refuseDirNonDirSwap(_ parentFD: Int32, _ name: String, isDirectory: Bool, path: EntryPath) throws(ArchiveError) {
+        var st = stat()
+        guard fstatat(parentFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+        let existingIsDirectory = st.st_mode & S_IFMT == S_IFDIR
+        guard existingIsDirectory != isDirectory else { return }
+        let shown = CopyPath.join(options.rootName, path.relative)
+        if existingIsDirectory {
+            throw ArchiveError(.conflict, "cannot overwrite directory \"\(shown)\" with non-directory \"\(options.rootName)\"")
+        }
+        throw ArchiveError(.conflict, "cannot overwrite non-directory \"\(shown)\" with directory \"\(options.rootName)\"")
     }
 }

@@ -7,6 +7,8 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
         case malformed
         /// A filesystem call failed while applying the layer.
         case io
+        /// An entry would replace a directory with a file or the reverse, which was refused.
+        case conflict
     }
 
     public let code: Code

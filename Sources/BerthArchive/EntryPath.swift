@@ -3,15 +3,17 @@ public struct EntryPath: Hashable {
     let components: [String]
 
     /// Refuses absolute names and any `..` component, naming the entry.
-    init(_ raw: String) throws(ArchiveError) {
-        if raw.hasPrefix("/") {
-            throw ArchiveError(.escape, "layer entry \"\(raw)\" has an absolute path; refusing to extract it")
+    /// With `rootedNames`, a leading `/` means the archive's root (Docker's `docker cp` joins such
+    /// names to the destination) instead of being refused.
+    init(_ raw: String, noun: String = "layer entry", rootedNames: Bool = false) throws(ArchiveError) {
+        if raw.hasPrefix("/") && !rootedNames {
+            throw ArchiveError(.escape, "\(noun) \"\(raw)\" has an absolute path; refusing to extract it")
         }
         var parts: [String] = []
         for c in raw.split(separator: "/", omittingEmptySubsequences: true) {
             if c == "." { continue }
             if c == ".." {
-                throw ArchiveError(.escape, "layer entry \"\(raw)\" contains \"..\"; refusing to extract it")
+                throw ArchiveError(.escape, "\(noun) \"\(raw)\" contains \"..\"; refusing to extract it")
             }
             parts.append(String(c))
         }

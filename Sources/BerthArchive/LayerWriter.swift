@@ -21,48 +21,29 @@ public enum LayerWriter {
         let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootFD >= 0 else { throw ArchiveError(.io, "cannot open \(root): \(errnoString())") }
         defer { close(rootFD) }
-        guard let a = archive_write_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
-        defer { archive_write_free(a) }
-        try LibArchive.check(archive_write_set_format_pax_restricted(a), a, "tar format")
-        switch compression {
-        case .none: break
-        case .gzip:
-            try LibArchive.check(archive_write_add_filter_gzip(a), a, "gzip")
-            // The gzip header would otherwise carry the current time, so equal trees gave unequal digests.
-            try LibArchive.check(archive_write_set_filter_option(a, "gzip", "timestamp", nil), a, "gzip")
-        case .zstd: try LibArchive.check(archive_write_add_filter_zstd(a), a, "zstd")
-        }
-        archive_write_set_bytes_in_last_block(a, 1)
-        let sink = Sink(fd: fd)
-        let unmanaged = Unmanaged.passRetained(sink)
-        defer { unmanaged.release() }
-        let rc = archive_write_open(a, unmanaged.toOpaque(), nil, { _, client, buffer, length in
-            guard let client, let buffer else { return -1 }
-            let sink = Unmanaged<Sink>.fromOpaque(client).takeUnretainedValue()
-            return sink.write(buffer, length)
-        }, nil)
-        try LibArchive.check(rc, a, "cannot start layer tar")
-        guard let resolver = archive_entry_linkresolver_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
-        defer { archive_entry_linkresolver_free(resolver) }
-        archive_entry_linkresolver_set_strategy(resolver, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
-        var walker = Walker(archive: a, resolver: resolver)
+        let sink: Sink
         do {
-            try walker.walk(dirFD: rootFD, prefix: "")
-            try LibArchive.check(archive_write_close(a), a, "cannot finish layer tar")
+            sink = try TarTreeWriter.write(to: fd, overlay: true, compression: compression, hashing: true) { tar in
+                try tar.walker.walk(dirFD: rootFD, prefix: "")
+            }
+        } catch let e as ArchiveError {
+            throw e
         } catch {
-            // libarchive reports a failed write as its own error; the errno says what happened.
-            if let e = sink.error { throw ArchiveError(.io, "cannot write layer: \(errnoString(e))") }
-            throw error
+            throw ArchiveError(.io, "\(error)")
         }
-        if let e = sink.error { throw ArchiveError(.io, "cannot write layer: \(errnoString(e))") }
-        return WriteResult(digest: sink.hasher.finalize(), size: sink.hasher.count)
+        return WriteResult(digest: sink.hasher.finalize(), size: sink.written)
     }
 
     final class Sink {
         let fd: Int32
+        let hashing: Bool
         var hasher = DigestHasherBox()
+        var written: Int64 = 0
         var error: Int32?
-        init(fd: Int32) { self.fd = fd }
+        init(fd: Int32, hashing: Bool = true) {
+            self.fd = fd
+            self.hashing = hashing
+        }
         func write(_ buffer: UnsafeRawPointer, _ length: Int) -> Int {
             var done = 0
             while done < length {
@@ -74,67 +55,96 @@ public enum LayerWriter {
                 }
                 done += n
             }
-            hasher.update(UnsafeRawBufferPointer(start: buffer, count: length))
+            written += Int64(length)
+            if hashing { hasher.update(UnsafeRawBufferPointer(start: buffer, count: length)) }
             return length
         }
     }
 }
 
-/// Depth-first, name-sorted walk emitting tar entries.
+/// Depth-first, name-sorted walk emitting tar entries. In overlay form (layers) 0/0 character
+/// devices become `.wh.` markers and opaque directories get `.wh..wh..opq`; in plain form
+/// (`docker cp`, export) every entry is what it is, entries that vanish mid-walk are skipped,
+/// and the content of kernel filesystems (/proc, /sys, cgroups, devpts, mqueue) is left out.
 struct Walker {
     let archive: OpaquePointer
     let resolver: OpaquePointer
+    var overlay = true
+
+    init(archive: OpaquePointer, resolver: OpaquePointer, overlay: Bool = true) {
+        self.archive = archive
+        self.resolver = resolver
+        self.overlay = overlay
+    }
 
     mutating func walk(dirFD: Int32, prefix: String) throws(ArchiveError) {
         for name in try Self.sortedNames(dirFD) {
-            var st = stat()
-            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-                throw ArchiveError(.io, "stat \(prefix + name): \(errnoString())")
-            }
-            let path = prefix + name
-            let kind = st.st_mode & S_IFMT
-            if kind == S_IFCHR && st.st_rdev == 0 {
-                try writeMarker(path: prefix + LayerExtractor.whiteoutPrefix + name, like: st)
-                continue
-            }
-            if kind == S_IFSOCK { continue }
-            guard let entry = archive_entry_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
-            archive_entry_copy_stat(entry, &st)
-            archive_entry_set_pathname(entry, kind == S_IFDIR ? path + "/" : path)
-            if kind == S_IFLNK {
-                var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let n = readlinkat(dirFD, name, &buf, Int(PATH_MAX))
-                guard n >= 0 else { archive_entry_free(entry); throw ArchiveError(.io, "readlink \(path): \(errnoString())") }
-                buf[n] = 0
-                archive_entry_set_symlink(entry, buf)
-            }
-            try copyXattrs(dirFD, name, entry, path: path)
-            var opaque = false
-            if kind == S_IFDIR {
-                var v: [UInt8] = [0, 0]
-                opaque = berth_lgetxattrat(dirFD, name, LayerExtractor.opaqueXattr, &v, 2) == 1 && v[0] == UInt8(ascii: "y")
-            }
-            var e: OpaquePointer? = entry
-            var spare: OpaquePointer?
-            archive_entry_linkify(resolver, &e, &spare)
-            if let e { try writeEntry(e, dirFD: dirFD, name: name, path: path) }
-            if let spare { try writeEntry(spare, dirFD: dirFD, name: name, path: path) }
-            if kind == S_IFDIR {
-                if opaque { try writeMarker(path: path + "/" + LayerExtractor.opaqueMarker, like: st) }
-                let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                guard child >= 0 else { throw ArchiveError(.io, "open \(path): \(errnoString())") }
-                defer { close(child) }
-                try walk(dirFD: child, prefix: path + "/")
-            }
+            try emit(dirFD: dirFD, name: name, path: prefix + name, recurse: true)
         }
+    }
+
+    /// Writes the entry `name` of `dirFD` as `path`, and with `recurse` everything under it when
+    /// it is a directory. `name` may be "." for the directory `dirFD` itself. False when the
+    /// entry vanished (plain form) or is not stored (a socket).
+    @discardableResult
+    mutating func emit(dirFD: Int32, name: String, path: String, recurse: Bool) throws(ArchiveError) -> Bool {
+        var st = stat()
+        guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if !overlay && errno == ENOENT { return false }
+            throw ArchiveError(.io, "stat \(path): \(errnoString())")
+        }
+        let kind = st.st_mode & S_IFMT
+        if overlay && kind == S_IFCHR && st.st_rdev == 0 {
+            try writeMarker(path: String(path.dropLast(name.count)) + LayerExtractor.whiteoutPrefix + name, like: st)
+            return true
+        }
+        if kind == S_IFSOCK { return false }
+        guard let entry = archive_entry_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
+        archive_entry_copy_stat(entry, &st)
+        archive_entry_set_pathname(entry, kind == S_IFDIR && !path.hasSuffix("/") ? path + "/" : path)
+        if kind == S_IFLNK {
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlinkat(dirFD, name, &buf, Int(PATH_MAX))
+            guard n >= 0 else { archive_entry_free(entry); throw ArchiveError(.io, "readlink \(path): \(errnoString())") }
+            buf[n] = 0
+            archive_entry_set_symlink(entry, buf)
+        }
+        try copyXattrs(dirFD, name, entry, path: path)
+        var opaque = false
+        if overlay && kind == S_IFDIR {
+            var v: [UInt8] = [0, 0]
+            opaque = berth_lgetxattrat(dirFD, name, LayerExtractor.opaqueXattr, &v, 2) == 1 && v[0] == UInt8(ascii: "y")
+        }
+        var e: OpaquePointer? = entry
+        var spare: OpaquePointer?
+        archive_entry_linkify(resolver, &e, &spare)
+        if let e { try writeEntry(e, dirFD: dirFD, name: name, path: path) }
+        if let spare { try writeEntry(spare, dirFD: dirFD, name: name, path: path) }
+        guard kind == S_IFDIR, recurse else { return true }
+        let childPrefix = path.hasSuffix("/") ? path : path + "/"
+        if opaque { try writeMarker(path: childPrefix + LayerExtractor.opaqueMarker, like: st) }
+        let child = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else {
+            if !overlay && errno == ENOENT { return true }
+            throw ArchiveError(.io, "open \(path): \(errnoString())")
+        }
+        defer { close(child) }
+        if !overlay && KernelFilesystem.holds(child) { return true }
+        try walk(dirFD: child, prefix: childPrefix)
+        return true
     }
 
     private func writeEntry(_ entry: OpaquePointer, dirFD: Int32, name: String, path: String) throws(ArchiveError) {
         defer { archive_entry_free(entry) }
         try LibArchive.check(archive_write_header(archive, entry), archive, "cannot write \(path)")
         guard archive_entry_filetype(entry) == S_IFREG, archive_entry_size(entry) > 0 else { return }
-        let fd = openat(dirFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError(.io, "open \(path): \(errnoString())") }
+        let fd = RegularFile.open(dirFD, name)
+        guard fd >= 0 else {
+            // Gone or replaced since its header was written (a running container): libarchive
+            // pads the entry.
+            if !overlay && (errno == ENOENT || errno == EINVAL) { return }
+            throw ArchiveError(.io, "open \(path): \(errnoString())")
+        }
         defer { close(fd) }
         let size = 1 << 16
         let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)

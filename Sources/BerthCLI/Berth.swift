@@ -8,9 +8,10 @@ public struct Berth: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A container engine with Docker's grammar. Global option: -H/--host unix:///path (or BERTH_HOST).",
-        subcommands: [Run.self, Create.self, Start.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
-                      Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, Pull.self, Push.self, Login.self, Logout.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Version.self, Info.self])
+        subcommands: [Run.self, Create.self, Start.self, Attach.self, Port.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
+                      Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Cp.self, Diff.self, Export.self, Commit.self,
+                      Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
+                      Save.self, Load.self, Pull.self, Push.self, Login.self, Logout.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
 
     public init() {}
 
@@ -54,5 +55,5 @@ struct ImageGroup: ParsableCommand {
 /// `berth system …`.
 struct SystemGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "system", abstract: "Manage berth",
-        subcommands: [SystemDF.self, Info.self])
+        subcommands: [SystemDF.self, Info.self, Events.self])
 }

@@ -69,6 +69,22 @@ extension Engine {
     /// several tags needs `force`.
     public func removeImage(_ name: String, force: Bool, prune: Bool = true) async throws -> [DeleteItem] {
         let record = try await images.resolve(name)
+        let items = try await removeImage(record, name: name, force: force, prune: prune)
+        await emitImageRemoval(record.id, items)
+        return items
+    }
+
+    /// Docker's `untag` and `delete` events for what a removal did.
+    func emitImageRemoval(_ id: Digest, _ items: [DeleteItem]) async {
+        for item in items {
+            switch item {
+            case .untagged: await emitImage("untag", id)
+            case .deleted: await emitImage("delete", id)
+            }
+        }
+    }
+
+    private func removeImage(_ record: ImageRecord, name: String, force: Bool, prune: Bool) async throws -> [DeleteItem] {
         let tags = await images.tags(of: record.id)
         var out: [DeleteItem] = []
         let ref = try? Reference(parsing: name)
@@ -112,6 +128,13 @@ extension Engine {
         return out
     }
 
+    /// `tag`: gives the image `name` resolves to another name.
+    public func tagImage(_ name: String, as ref: Reference) async throws {
+        let image = try await images.resolve(name)
+        try await images.tag(image.id, as: ref)
+        await emitImage("tag", image.id, name: ref.familiar)
+    }
+
     /// Removes unused content; returns the bytes freed.
     public func collectGarbage() async -> Int64 {
         await images.collectGarbage(content: content, snapshots: snapshots).bytes
@@ -124,9 +147,10 @@ extension Engine {
         for v in try await listImages(ImageFilters()) {
             guard all || v.tags.isEmpty, !inUse.contains(v.record.id) else { continue }
             guard labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) else { continue }
-            for t in v.tags { out.append(.untagged(t.familiar)) }
+            let items = v.tags.map { DeleteItem.untagged($0.familiar) } + [.deleted(v.record.id)]
             try await images.delete(v.record.id)
-            out.append(.deleted(v.record.id))
+            out += items
+            await emitImageRemoval(v.record.id, items)
         }
         return (out, await collectGarbage())
     }

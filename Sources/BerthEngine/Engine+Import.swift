@@ -17,7 +17,10 @@ extension Engine {
 
     /// Makes a one-layer image from a rootfs tarball (plain or compressed) at `tarPath`.
     public func importImage(tarPath: String, options: ImportOptions) async throws -> ImageRecord {
-        try await withLease { lease in try await importImage(tarPath: tarPath, options: options, lease: lease) }
+        let record = try await withLease { lease in try await importImage(tarPath: tarPath, options: options, lease: lease) }
+        if let tag = options.tag { await emitImage("tag", record.id, name: tag.familiar) }
+        await emitImage("import", record.id)
+        return record
     }
 
     func importImage(tarPath: String, options: ImportOptions, lease: UUID) async throws -> ImageRecord {

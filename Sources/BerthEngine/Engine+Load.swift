@@ -17,7 +17,9 @@ extension Engine {
     /// half image (the orphaned blobs are collected at the next start).
     public func load(archivePath: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [Loaded] {
         // Archive members no image refers to (docker's legacy json, VERSION) are collected after.
-        try await withLease(collect: true) { lease in try await load(archivePath: archivePath, lease: lease, progress: progress) }
+        let loaded = try await withLease(collect: true) { lease in try await load(archivePath: archivePath, lease: lease, progress: progress) }
+        for image in loaded { await emitImage("load", image.id) }
+        return loaded
     }
 
     func load(archivePath: String, lease: UUID, progress: @escaping @Sendable (Progress) -> Void) async throws -> [Loaded] {

@@ -17,6 +17,12 @@ public final class Engine: Sendable {
     /// The distribution client pulls and pushes go through.
     public let registry: RegistryClient
     let downloads = Downloads()
+    let healthMonitors = HealthMonitors()
+    /// Recent events and live subscribers of `GET /events`.
+    public let eventLog = EventLog()
+    /// Held while a container starts and while `cp` has its filesystem open, so a stopped
+    /// container's overlay is never mounted twice at once.
+    let filesystemLocks = KeyedLock()
     /// Runtime state: shim sockets.
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.
@@ -24,10 +30,14 @@ public final class Engine: Sendable {
     /// Scratch space on the same filesystem as the stores (spooled uploads, archives).
     public let tmpDir: String
     public let startedAt = Date()
+    /// `--userns-remap`: the ids containers' users map to (nil: containers share the host's).
+    public let userNamespaceRemap: UserNamespaceRemap?
 
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
-    public init(dataRoot: String, execRoot: String, shimPath: String, insecureRegistries: InsecureRegistries = InsecureRegistries()) async throws {
+    public init(dataRoot: String, execRoot: String, shimPath: String, userNamespaceRemap: UserNamespaceRemap? = nil,
+                insecureRegistries: InsecureRegistries = InsecureRegistries()) async throws {
+        self.userNamespaceRemap = userNamespaceRemap
         self.dataRoot = dataRoot
         registry = RegistryClient(insecure: insecureRegistries)
         self.execRoot = execRoot

@@ -51,14 +51,7 @@ public enum ImageChanges {
             case "WORKDIR": config.workingDir = args
             case "STOPSIGNAL": config.stopSignal = args
             case "ONBUILD": config.onBuild = (config.onBuild ?? []) + [args]
-            case "HEALTHCHECK":
-                if args.uppercased() == "NONE" {
-                    config.healthcheck = ContainerConfig.Healthcheck(test: ["NONE"])
-                } else {
-                    let cmdArgs = args.uppercased().hasPrefix("CMD ") ? String(args.dropFirst(4)) : args
-                    let c = try command(cmdArgs)
-                    config.healthcheck = ContainerConfig.Healthcheck(test: cmdArgs.hasPrefix("[") ? ["CMD"] + c : ["CMD-SHELL", cmdArgs])
-                }
+            case "HEALTHCHECK": config.healthcheck = try healthcheck(args)
             default: break
             }
         }

@@ -102,15 +102,19 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
         enum CodingKeys: CodingKey {}
     }
 
+    /// Docker's HEALTHCHECK: `Test` is `[]` (inherit), `["NONE"]`, `["CMD", args…]` or
+    /// `["CMD-SHELL", command]`; durations are nanoseconds, 0 meaning Docker's default.
     public struct Healthcheck: Codable, Hashable, Sendable {
         public var test: [String]?
         public var interval: Int64?
         public var timeout: Int64?
         public var startPeriod: Int64?
+        public var startInterval: Int64?
         public var retries: Int?
         public init(test: [String]?) { self.test = test }
         enum CodingKeys: String, CodingKey {
-            case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod", retries = "Retries"
+            case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod"
+            case startInterval = "StartInterval", retries = "Retries"
         }
     }
 }

@@ -28,6 +28,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     public var stopSignal: Int32 = 15
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals (`--init`).
     public var initProcess = false
+    /// Run in a new user namespace with these id maps (`--userns-remap`); nil: the host's ids.
+    public var userNamespace: UserNamespace?
 
     public init(id: String, rootfs: Rootfs, process: ProcessSpec, hostname: String, log: LogSpec) {
         self.id = id
@@ -66,7 +68,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
         public var source: String
         /// Path inside the container; resolved inside the rootfs, never outside it.
         public var destination: String
-        /// `ro`, `rw`, `nosuid`, `nodev`, `noexec`, `rprivate`, `size=…`, `mode=…`.
+        /// `ro`, `rw`, `nosuid`, `nodev`, `noexec`, `rprivate`, `size=…`, `mode=…`; `idmap`: seen
+        /// through the user namespace's maps (volumes under `--userns-remap`).
         public var options: [String]
 
         public init(type: String, source: String, destination: String, options: [String]) {
@@ -74,6 +77,36 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
             self.source = source
             self.destination = destination
             self.options = options
+        }
+    }
+
+    /// A user namespace: container ids `containerID..<containerID+size` are host ids from `hostID`.
+    /// Layers, the upper dir and volumes are mounted idmapped through the same maps, so files
+    /// on disk keep the ids the image and the container see.
+    public struct UserNamespace: Codable, Sendable, Equatable {
+        public var uidMap: [IDMap]
+        public var gidMap: [IDMap]
+        /// A directory of the container's where the shim stages idmapped mounts before clone.
+        public var stagingDir: String
+        public init(uidMap: [IDMap], gidMap: [IDMap], stagingDir: String) {
+            self.uidMap = uidMap
+            self.gidMap = gidMap
+            self.stagingDir = stagingDir
+        }
+    }
+
+    public struct IDMap: Codable, Sendable, Equatable {
+        public var containerID: UInt32
+        public var hostID: UInt32
+        public var size: UInt32
+        public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+            self.containerID = containerID
+            self.hostID = hostID
+            self.size = size
+        }
+        /// The `/proc/PID/uid_map` text for these ranges.
+        public static func procText(_ maps: [IDMap]) -> String {
+            maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
         }
     }
 

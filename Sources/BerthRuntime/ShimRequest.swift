@@ -12,6 +12,8 @@ public enum ShimRequest: Codable, Sendable, Equatable {
     /// Run another process in the container's namespaces, cgroup and security settings.
     case exec(id: String, process: ProcessSpec)
     case resizeExec(id: String, height: UInt16, width: UInt16)
+    /// Signals a running exec's process (a health probe past its timeout).
+    case signalExec(id: String, signal: Int32)
     case state
     /// With `--wait-for-start`, the shim prepares everything, serves `attach` and `state`, and
     /// starts the container only on this request: clients attached before it see every byte.

@@ -154,6 +154,23 @@ public final class BlobWriter: @unchecked Sendable {
         hasher.update(buf)
     }
 
+    /// Fills the blob with `body`, a writer that hashes what it writes itself (a layer tar
+    /// written from a directory), then fsyncs and renames it under the digest `body` returns.
+    @discardableResult
+    public func commit(writtenBy body: (Int32) throws -> (digest: Digest, size: Int64)) throws -> (digest: Digest, size: Int64) {
+        done = true
+        defer { close(fd) }
+        let written: (digest: Digest, size: Int64)
+        do { written = try body(fd) } catch {
+            unlink(tmpPath)
+            throw error
+        }
+        guard fsync(fd) == 0 else { unlink(tmpPath); throw FileSystem.ioError("fsync blob") }
+        guard rename(tmpPath, store.path(written.digest)) == 0 else { unlink(tmpPath); throw FileSystem.ioError("commit blob \(written.digest)") }
+        try FileSystem.syncDirectory(store.blobsDir)
+        return written
+    }
+
     /// Verifies, fsyncs and renames into place. A mismatch with `expected` discards the bytes.
     @discardableResult
     public func commit(expected: Digest? = nil, expectedSize: Int64? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {

@@ -17,6 +17,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <stdio.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <termios.h>
@@ -242,4 +244,82 @@ int berth_loopback_up(void) {
     close(s);
     errno = e;
     return rc;
+}
+
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+int berth_write_id_maps(pid_t pid, const char *uid_map, const char *gid_map) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+    if (write_file(path, uid_map) != 0) return -1;
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+    return write_file(path, gid_map);
+}
+
+int berth_userns_fd(const char *uid_map, const char *gid_map) {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) return -1;
+    pid_t child = fork();
+    if (child < 0) { close(ready[0]); close(ready[1]); return -1; }
+    if (child == 0) {
+        close(ready[0]);
+        char ok = unshare(CLONE_NEWUSER) == 0 ? 1 : 0;
+        if (write(ready[1], &ok, 1) != 1) _exit(1);
+        for (;;) pause();
+    }
+    close(ready[1]);
+    char ok = 0;
+    ssize_t n = read(ready[0], &ok, 1);
+    close(ready[0]);
+    int fd = -1, saved = EPERM;
+    if (n == 1 && ok && berth_write_id_maps(child, uid_map, gid_map) == 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0) saved = errno;
+    kill(child, SIGKILL);
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+    if (fd < 0) errno = saved;
+    return fd;
+}
+
+int berth_clone_tree(const char *path, int recursive, int userns_fd) {
+    unsigned int flags = OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, flags);
+    if (fd < 0 || userns_fd < 0) return fd;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = (uint64_t)userns_fd;
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int berth_attach_tree(int tree_fd, const char *target) {
+    return (int)syscall(SYS_move_mount, tree_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
 }

@@ -27,6 +27,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("insecure-registry"), help: "A registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS; repeatable. 127.0.0.0/8 always is.")
     var insecureRegistries: [String] = []
 
+    @Option(help: ArgumentHelp("Run containers in a user namespace: default, USER[:GROUP] (their ranges in /etc/subuid and /etc/subgid) or HOSTID:SIZE.", valueName: "mapping"))
+    var usernsRemap: String?
+
     func run() async throws {
         let socket = try Self.socketPath(host ?? "unix://\(execRoot)/berth.sock")
         for dir in [dataRoot, execRoot] {
@@ -46,7 +49,8 @@ struct Berthd: AsyncParsableCommand {
         }
         let insecure: InsecureRegistries
         do { insecure = try InsecureRegistries(insecureRegistries) } catch { throw ValidationError(error.message) }
-        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, insecureRegistries: insecure)
+        let remap = try usernsRemap.map { try UserNamespaceRemap.parse($0) }
+        let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, userNamespaceRemap: remap, insecureRegistries: insecure)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)
@@ -66,9 +70,12 @@ struct Berthd: AsyncParsableCommand {
             source.resume()
             return source
         }
-        // Shims are berthd's children until it restarts: reap them as they exit. berthd starts no
-        // other child processes, so reaping any child is safe.
+        // Shims are berthd's children until it restarts: reap them as they exit. berthd's other
+        // children (`ps` for top, cp's view of a stopped container) expect to be reaped here.
         signal(SIGCHLD, SIG_DFL)
+        // Tars are streamed to clients through pipes: a client that goes away must end the
+        // stream with EPIPE, not berthd.
+        signal(SIGPIPE, SIG_IGN)
         let reaper = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
         reaper.setEventHandler { while waitpid(-1, nil, WNOHANG) > 0 {} }
         reaper.resume()

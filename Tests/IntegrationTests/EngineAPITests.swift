@@ -21,7 +21,7 @@ import Testing
         ("/v1.12/version", "400", "client version 1.12 is too old"),
         ("/v1.41/nothing", "404", "{\"message\":\"page not found\"}"),
         ("/v1.41/networks", "501", "berthd does not support networks"),
-        ("/v1.41/containers/x/archive?path=%2F", "501", "docker cp"),
+        ("/v1.41/containers/x/archive?path=%2F", "404", "No such container: x"),
         ("/v1.41/images/nope/json", "404", "No such image: nope"),
         ("/v1.41/images/json?filters=%7Bbad", "400", "invalid filters"),
     ])

@@ -23,7 +23,9 @@ enum ContainerJSON {
         if st.restarting { return "Restarting (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago" }
         if st.paused { return "Up \(since(s.startedAt)) (Paused)" }
         switch s.status {
-        case .running: return "Up \(since(s.startedAt))"
+        case .running:
+            guard let health = st.health?.status else { return "Up \(since(s.startedAt))" }
+            return "Up \(since(s.startedAt)) (\(health == .starting ? "health: starting" : health.rawValue))"
         case .paused: return "Up \(since(s.startedAt)) (Paused)"
         case .exited: return "Exited (\(s.exitCode ?? 0)) \(since(s.finishedAt)) ago"
         case .created: return "Created"
@@ -61,6 +63,29 @@ enum ContainerJSON {
         }
     }
 
+    /// Docker's `NetworkSettings.Ports` (`{"80/tcp": [{"HostIp", "HostPort"}], "443/tcp": null}`):
+    /// while the container runs on a network with port mapping (not host or none), its
+    /// published ports with their host bindings and its other exposed ports with none.
+    static func ports(_ r: ContainerRecord, running: Bool) -> [String: Any] {
+        guard running, !["host", "none"].contains(r.hostConfig.NetworkMode ?? "") else { return [:] }
+        var out: [String: Any] = [:]
+        for port in (r.config.ExposedPorts ?? [:]).keys { out[port] = NSNull() }
+        for (port, bindings) in r.hostConfig.PortBindings ?? [:] {
+            guard let bindings, !bindings.isEmpty else { continue }
+            out[port] = bindings.map { ["HostIp": $0.HostIp ?? "", "HostPort": $0.HostPort ?? ""] }
+        }
+        return out
+    }
+
+    /// Docker's `State.Health`.
+    static func health(_ h: ContainerHealth) -> [String: Any] {
+        ["Status": h.status.rawValue, "FailingStreak": h.failingStreak,
+         "Log": h.log.map { ["Start": GoTime.format($0.start), "End": GoTime.format($0.end), "ExitCode": $0.exitCode, "Output": $0.output] }]
+    }
+
+    /// Docker's ps `health` filter value: the status, or `none` without a health check.
+    static func healthFilterValue(_ st: ContainerStatus) -> String { st.health?.status.rawValue ?? "none" }
+
     /// Encodes a Codable value into JSONSerialization's world.
     static func object<T: Encodable>(_ v: T) -> [String: Any] {
         guard let data = try? JSONEncoder().encode(v), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
@@ -87,20 +112,22 @@ enum ContainerJSON {
         for k in ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota"] where host[k] == nil { host[k] = 0 }
         if host["PortBindings"] == nil { host["PortBindings"] = [String: Any]() }
         let running = st.running
+        var state: [String: Any] = [
+            "Status": st.name, "Running": running, "Paused": st.paused, "Restarting": st.restarting,
+            "OOMKilled": s.oomKilled, "Dead": false, "Pid": running && !st.restarting ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
+            "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
+        ]
+        if let h = st.health { state["Health"] = health(h) }
         return [
             "Id": r.id, "Created": GoTime.format(r.created), "Path": r.path, "Args": r.args,
-            "State": [
-                "Status": st.name, "Running": running, "Paused": st.paused, "Restarting": st.restarting,
-                "OOMKilled": s.oomKilled, "Dead": false, "Pid": running && !st.restarting ? Int(s.pid) : 0, "ExitCode": Int(s.exitCode ?? 0),
-                "Error": s.error ?? "", "StartedAt": s.startedAt ?? zeroTime, "FinishedAt": s.finishedAt ?? zeroTime,
-            ],
+            "State": state,
             "Image": r.imageID.description, "ResolvConfPath": "\(bundle)/resolv.conf", "HostnamePath": "\(bundle)/hostname",
             "HostsPath": "\(bundle)/hosts", "LogPath": e.logPath(r.id), "Name": "/" + r.name, "RestartCount": r.restartCount,
             "Driver": "overlay", "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "", "ExecIDs": NSNull(),
             "HostConfig": host,
             "GraphDriver": ["Name": "overlay", "Data": ["UpperDir": "\(bundle)/upper", "WorkDir": "\(bundle)/work", "MergedDir": "\(bundle)/rootfs"]],
             "Mounts": mounts(r, e), "Config": config,
-            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": [String: Any](), "Networks": [String: Any](),
+            "NetworkSettings": ["Bridge": "", "SandboxID": "", "Ports": ports(r, running: running && !st.restarting), "Networks": [String: Any](),
                                 "IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": ""],
         ]
     }

@@ -4,7 +4,8 @@ import Foundation
 import NIOCore
 
 /// `/containers/...`: create, list, inspect, start, stop, restart, kill, wait, attach, logs,
-/// remove, resize, rename, prune, pause, unpause, stats, top, update.
+/// remove, resize, rename, prune, pause, unpause, stats, top, update; files and commit in
+/// `ContainerRoutes+Files`.
 enum ContainerRoutes {
     static func handle(_ c: RouteContext) async throws -> Bool {
         let p = c.path
@@ -12,6 +13,7 @@ enum ContainerRoutes {
         case ("POST", "/containers/create"): try await create(c); return true
         case ("GET", "/containers/json"): try await list(c); return true
         case ("POST", "/containers/prune"): try await prune(c); return true
+        case ("POST", "/commit"): try await commit(c); return true
         default: break
         }
         guard p.hasPrefix("/containers/") else { return false }
@@ -44,7 +46,10 @@ enum ContainerRoutes {
             try await c.w.respond(status: 200, headers: [], body: ByteBuffer())
         case ("POST", "exec"):
             var body = try await c.body.collect(upTo: 1 << 20)
-            let id = try await e.createExec(id, body: Data(body.readBytes(length: body.readableBytes) ?? []))
+            let data = Data(body.readBytes(length: body.readableBytes) ?? [])
+            let keys = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["DetachKeys"] as? String ?? ""
+            do { _ = try DetachKeys(parsing: keys) } catch { throw APIError.badRequest(error.description) }
+            let id = try await e.createExec(id, body: data)
             try await c.json(["Id": id], status: 201)
         case ("POST", "pause"):
             try await e.pauseContainer(id)
@@ -65,7 +70,7 @@ enum ContainerRoutes {
             try await e.renameContainer(id, to: name)
             try await c.noContent()
         default:
-            return false
+            return try await files(c, id, action)
         }
         return true
     }
@@ -79,8 +84,11 @@ enum ContainerRoutes {
 
     static func list(_ c: RouteContext) async throws {
         let f = try c.filters()
-        for k in f.keys where !["id", "name", "label", "status", "exited", "ancestor"].contains(k) {
-            throw APIError.badRequest("invalid filter '\(k)': containers accept id, name, label, status, exited, ancestor")
+        for k in f.keys where !["id", "name", "label", "status", "exited", "ancestor", "health"].contains(k) {
+            throw APIError.badRequest("invalid filter '\(k)': containers accept id, name, label, status, exited, ancestor, health")
+        }
+        for v in f["health"] ?? [] where !["starting", "healthy", "unhealthy", "none"].contains(v) {
+            throw APIError.badRequest("Unrecognised filter value for health: \(v) (use starting, healthy, unhealthy or none)")
         }
         let all = c.req.queryBool("all") || f["status"] != nil || f["exited"] != nil
         var rows: [(Date, [String: Any])] = []
@@ -93,6 +101,7 @@ enum ContainerRoutes {
             if let names = f["name"], !names.contains(where: { r.name.contains($0.hasPrefix("/") ? String($0.dropFirst()) : $0) }) { continue }
             if let st = f["status"], !st.contains(status) { continue }
             if let ex = f["exited"], !(s.status == .exited && ex.contains(String(s.exitCode ?? 0))) { continue }
+            if let health = f["health"], !health.contains(ContainerJSON.healthFilterValue(st)) { continue }
             if let labels = f["label"], !labels.allSatisfy({ ContainerJSON.hasLabel($0, r.config.Labels ?? [:]) }) { continue }
             if let anc = f["ancestor"], !anc.contains(where: { $0 == r.image || r.imageID.description.hasPrefix($0) || r.imageID.encoded.hasPrefix($0) }) { continue }
             rows.append((r.created, ContainerJSON.summary(r, st, c.engine)))
@@ -130,10 +139,18 @@ enum ContainerRoutes {
     static func attach(_ c: RouteContext, _ id: String) async throws {
         let record = try await c.engine.containers.find(id)
         let stdin = c.req.queryBool("stdin"), stdout = c.req.queryBool("stdout"), stderr = c.req.queryBool("stderr")
+        let keys: DetachKeys
+        do { keys = try DetachKeys(parsing: c.req.queryValue("detachKeys") ?? "") } catch { throw APIError.badRequest(error.description) }
+        // Docker watches for the sequence on terminals only; without one, stdin is bytes.
+        let detachKeys = record.tty ? keys : nil
+        let closeStdinAtEOF = (record.config.StdinOnce ?? false) && !record.tty
         let contentType = record.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
         let (inbound, outbound) = try await c.w.hijack(headers: [("Content-Type", contentType)])
         let attached = try await c.engine.attach(record.id, stdin: stdin, stdout: stdout, stderr: stderr, waitForStart: true) { stream in
-            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin)
+            if try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: stdin,
+                                    closeStdinAtEOF: closeStdinAtEOF, detachKeys: detachKeys) == .detached {
+                await c.engine.noteDetach(record.id)
+            }
         }
         if !attached { try? await outbound.closeWrite() }
     }

@@ -41,8 +41,12 @@ enum ExecRoutes {
         }
         let type = exec.process.terminal ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
         let (inbound, outbound) = try await c.w.hijack(headers: [("Content-Type", type)])
+        let tty = exec.process.terminal
+        // Checked when the exec was created.
+        let keys = tty ? ((try? DetachKeys(parsing: exec.detachKeys)) ?? .standard) : nil
         try await engine.startExec(id) { exec, stream in
-            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: exec.attachStdin)
+            try await Splice.run(&stream, inbound: inbound, outbound: outbound, forwardStdin: exec.attachStdin,
+                                 closeStdinAtEOF: !tty, detachKeys: keys)
         }
     }
 
@@ -53,7 +57,7 @@ enum ExecRoutes {
             "ProcessConfig": ["tty": e.process.terminal, "entrypoint": e.process.args.first ?? "", "arguments": Array(e.process.args.dropFirst()),
                               "privileged": false, "user": e.process.user],
             "OpenStdin": e.attachStdin, "OpenStderr": e.attachStderr, "OpenStdout": e.attachStdout, "CanRemove": false,
-            "ContainerID": e.containerID, "DetachKeys": "", "Pid": Int(state?.pid ?? 0),
+            "ContainerID": e.containerID, "DetachKeys": e.detachKeys, "Pid": Int(state?.pid ?? 0),
         ]
     }
 }

@@ -112,8 +112,7 @@ enum ImageRoutes {
             target = try Reference(parsing: "\(repo):\(t)")
         }
         guard target.digest == nil else { throw APIError.badRequest("refusing to create a tag with a digest reference (\(target.familiar))") }
-        let image = try await c.engine.images.resolve(name)
-        try await c.engine.images.tag(image.id, as: target.defaultingTag)
+        try await c.engine.tagImage(name, as: target.defaultingTag)
         try await c.noContent(201)
     }
 

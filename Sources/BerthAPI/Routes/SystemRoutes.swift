@@ -63,7 +63,7 @@ enum SystemRoutes {
             "DockerRootDir": engine.dataRoot, "Name": String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), "Labels": [String](), "ExperimentalBuild": false,
             "ServerVersion": APIVersion.engineVersion, "Runtimes": ["berth-shim": ["path": "berth-shim"]], "DefaultRuntime": "berth-shim",
             "Swarm": ["NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive", "ControlAvailable": false, "Error": "", "RemoteManagers": NSNull()],
-            "LiveRestoreEnabled": true, "SecurityOptions": ["name=seccomp,profile=default"], "Warnings": NSNull(),
+            "LiveRestoreEnabled": true, "SecurityOptions": ["name=seccomp,profile=default"] + (engine.userNamespaceRemap == nil ? [] : ["name=userns"]), "Warnings": NSNull(),
         ]
     }
 

@@ -73,7 +73,8 @@ final class UnixSocket {
     func read(upTo maxLength: Int) throws -> Data? {
         if !hasBufferedBytes, try !fill() { return nil }
         let end = min(buffer.count, start + maxLength)
-        let data = Data(buffer[start..<end])
+        // One copy of the bytes (a slice converted element by element is slow in debug builds).
+        let data = buffer.withUnsafeBytes { Data(bytes: $0.baseAddress! + start, count: end - start) }
         start = end
         return data
     }
@@ -129,17 +130,19 @@ final class UnixSocket {
             start = 0
         }
         let chunk = 64 * 1024
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        while true {
-            let received = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress.map { $0 + oldCount }, chunk, 0)
+        // Received into a fresh array and appended whole: both are memcpy, where growing and
+        // trimming the buffer element by element is slow in debug builds.
+        let incoming = try [UInt8](unsafeUninitializedCapacity: chunk) { raw, count in
+            while true {
+                let received = recv(fd, raw.baseAddress, chunk, 0)
+                let code = errno
+                if received < 0 && code == EINTR { continue }
+                if received < 0 { throw TransportError.systemCall("recv", errno: code) }
+                count = received
+                return
             }
-            let code = errno
-            if received < 0 && code == EINTR { continue }
-            buffer.removeLast(chunk - max(received, 0))
-            if received < 0 { throw TransportError.systemCall("recv", errno: code) }
-            return received > 0
         }
+        buffer.append(contentsOf: incoming)
+        return !incoming.isEmpty
     }
 }

@@ -70,6 +70,10 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var VolumesFrom: [String]?
     /// Default driver of the volumes `Binds` create; only `local` exists.
     public var VolumeDriver: String?
+    /// `host` opts out of the daemon's `--userns-remap`.
+    public var UsernsMode: String?
+    /// `-p`: container port (`80/tcp`) → host bindings.
+    public var PortBindings: [String: [PortBinding]?]?
 
     public init() {}
 
@@ -81,6 +85,12 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public struct LogConfig: Codable, Sendable, Equatable {
         public var `Type`: String?
         public var Config: [String: String]?
+    }
+
+    /// One host side of a published port; an empty HostIp means every address.
+    public struct PortBinding: Codable, Sendable, Equatable {
+        public var HostIp: String?
+        public var HostPort: String?
     }
 
     public struct Ulimit: Codable, Sendable, Equatable {
@@ -116,7 +126,7 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         "Binds", "NetworkMode", "RestartPolicy", "AutoRemove", "CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch",
         "ExtraHosts", "GroupAdd", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "ConsoleSize", "LogConfig", "Init",
         "Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota", "CpusetCpus", "PidsLimit", "Ulimits", "Mounts",
-        "VolumesFrom", "VolumeDriver",
+        "VolumesFrom", "VolumeDriver", "UsernsMode",
         // Meaningful only at their defaults (e.g. PortBindings {}): `checkUnsupported` refuses other values.
         "PortBindings", "Links", "PublishAllPorts",
     ]

@@ -6,7 +6,8 @@ actor ContainerEvents {
 
     private var running: Set<String> = []
     private var lastExit: [String: Int32] = [:]
-    private var waiters: [String: [(Condition, CheckedContinuation<Int32, Never>)]] = [:]
+    private var waiters: [String: [(ticket: UInt64, condition: Condition, continuation: CheckedContinuation<Int32?, Never>)]] = [:]
+    private var nextTicket: UInt64 = 0
     private var startWaiters: [String: [CheckedContinuation<Bool, Never>]] = [:]
     /// Shims waiting for `start`, and how many early attaches have connected to each.
     private var ready: Set<String> = []
@@ -58,16 +59,32 @@ actor ContainerEvents {
         resume(id, code) { _ in true }
     }
 
-    /// Waits per `condition`; returns the exit code.
-    func wait(_ id: String, _ condition: Condition, currentExit: Int32) async -> Int32 {
+    /// Waits per `condition`; returns the exit code, or nil when the waiting task was cancelled
+    /// (its client went away, or berthd is shutting down).
+    func wait(_ id: String, _ condition: Condition, currentExit: Int32) async -> Int32? {
         if condition == .notRunning && !running.contains(id) { return lastExit[id] ?? currentExit }
-        return await withCheckedContinuation { c in waiters[id, default: []].append((condition, c)) }
+        nextTicket += 1
+        let ticket = nextTicket
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { c in
+                if Task.isCancelled { return c.resume(returning: nil) }
+                waiters[id, default: []].append((ticket, condition, c))
+            }
+        } onCancel: {
+            Task { await self.cancelWait(id, ticket) }
+        }
+    }
+
+    private func cancelWait(_ id: String, _ ticket: UInt64) {
+        guard let i = waiters[id]?.firstIndex(where: { $0.ticket == ticket }) else { return }
+        waiters[id]?.remove(at: i).continuation.resume(returning: nil)
+        if waiters[id]?.isEmpty == true { waiters[id] = nil }
     }
 
     private func resume(_ id: String, _ code: Int32, _ which: (Condition) -> Bool) {
-        var keep: [(Condition, CheckedContinuation<Int32, Never>)] = []
-        for (cond, c) in waiters[id] ?? [] {
-            if which(cond) { c.resume(returning: code) } else { keep.append((cond, c)) }
+        var keep: [(ticket: UInt64, condition: Condition, continuation: CheckedContinuation<Int32?, Never>)] = []
+        for w in waiters[id] ?? [] {
+            if which(w.condition) { w.continuation.resume(returning: code) } else { keep.append(w) }
         }
         waiters[id] = keep.isEmpty ? nil : keep
     }

@@ -30,6 +30,8 @@ public struct ContainerRecord: Codable, Sendable {
     /// Binds, volumes and `--mount`s as resolved at create; nil in records made before
     /// volumes existed (their binds are resolved from `hostConfig` at start).
     public var mounts: [MountPoint]?
+    /// Docker's `State.Health`: set once a container with a health check has started.
+    public var health: ContainerHealth?
 
     public var shortID: String { String(id.prefix(12)) }
     public var tty: Bool { config.Tty ?? false }

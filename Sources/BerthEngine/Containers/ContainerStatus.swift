@@ -9,6 +9,8 @@ public struct ContainerStatus: Sendable {
     public let paused: Bool
     /// Exited, with an automatic restart pending (Docker's `State.Restarting`).
     public let restarting: Bool
+    /// The health check's state, once a container with one has started.
+    public let health: ContainerHealth?
 
     /// Docker's `State.Running`: also true while paused or restarting.
     public var running: Bool { restarting || paused || state.status == .running || state.status == .paused }
@@ -28,6 +30,6 @@ extension Engine {
         // From the exit on (even before berthd has announced it) until the new run's shim reports.
         let restarting = await restarts.isRestarting(r.id) && s.status != .running && s.status != .paused
         let paused = !restarting && (s.status == .paused || (s.status == .running && r.paused == true))
-        return ContainerStatus(state: s, paused: paused, restarting: restarting)
+        return ContainerStatus(state: s, paused: paused, restarting: restarting, health: r.health)
     }
 }

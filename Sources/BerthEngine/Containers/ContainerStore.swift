@@ -51,6 +51,14 @@ public actor ContainerStore {
         return r
     }
 
+    /// Changes a record in memory and writes it only when `change` says so: health results
+    /// that leave the status as it was stay in memory, as Docker keeps them.
+    func change(_ id: String, _ change: (inout ContainerRecord) -> Bool) throws {
+        guard var r = records[id] else { throw EngineError(.notFound, "No such container: \(id)") }
+        let persist = change(&r)
+        if persist { try save(r) } else { records[id] = r }
+    }
+
     func remove(_ id: String) {
         records[id] = nil
         FileSystem.removeTree(bundle(id))

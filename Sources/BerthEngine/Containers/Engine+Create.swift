@@ -22,6 +22,7 @@ extension Engine {
                 throw EngineError(.invalid, "malformed HostConfig: \(error)")
             }
         }
+        try HealthProbe.validate(config.Healthcheck)
         guard let imageName = config.Image, !imageName.isEmpty else {
             throw EngineError(.invalid, "config.Image is required: name the image to run")
         }
@@ -60,6 +61,7 @@ extension Engine {
         }
         let bundle = containers.bundle(id)
         for dir in ["upper", "work", "rootfs"] { try FileSystem.makeDirectory("\(bundle)/\(dir)", mode: 0o755) }
+        await emit("create", record)
         return (id, warnings)
     }
 
@@ -79,7 +81,7 @@ extension Engine {
         if (c.WorkingDir ?? "").isEmpty { c.WorkingDir = image.workingDir }
         if (c.User ?? "").isEmpty { c.User = image.user }
         if c.StopSignal == nil { c.StopSignal = image.stopSignal }
-        if c.Healthcheck == nil { c.Healthcheck = image.healthcheck }
+        c.Healthcheck = Self.mergeHealthcheck(image: image.healthcheck, user: c.Healthcheck)
         c.Labels = (image.labels ?? [:]).merging(c.Labels ?? [:]) { _, user in user }
         c.ExposedPorts = (image.exposedPorts ?? [:]).merging(c.ExposedPorts ?? [:]) { a, _ in a }
         c.Volumes = (image.volumes ?? [:]).merging(c.Volumes ?? [:]) { a, _ in a }
@@ -118,5 +120,6 @@ extension Engine {
             }
         }
         _ = try Defaults.capabilities(add: h.CapAdd ?? [], drop: h.CapDrop ?? [], privileged: h.Privileged ?? false)
+        try validateUserNamespace(h)
     }
 }

@@ -9,6 +9,8 @@ public struct ExecRecord: Sendable {
     public let attachStdin: Bool
     public let attachStdout: Bool
     public let attachStderr: Bool
+    /// Docker's `DetachKeys` as the client gave it ("" for the default); the API checks it.
+    public let detachKeys: String
 }
 
 /// Execs by id (Docker keeps them in memory too).
@@ -45,36 +47,56 @@ extension Engine {
         let b: ExecBody
         do { b = try JSONDecoder().decode(ExecBody.self, from: body) } catch { throw EngineError(.invalid, "malformed exec config: \(error)") }
         guard let cmd = b.Cmd, !cmd.isEmpty else { throw EngineError(.invalid, "No exec command specified") }
-        if let keys = b.DetachKeys, !keys.isEmpty { throw EngineError(.invalid, "--detach-keys is not supported by berthd yet") }
+        var process = try execProcess(r, cmd, env: b.Env ?? [], user: b.User ?? "", workingDir: b.WorkingDir ?? "",
+                                      privileged: b.Privileged ?? false)
+        process.terminal = b.Tty ?? false
+        process.openStdin = b.AttachStdin ?? false
+        let id = Self.randomID()
+        await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
+                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true,
+                                   detachKeys: b.DetachKeys ?? ""))
+        await emit("exec_create: " + cmd.joined(separator: " "), r, ["execID": id])
+        return id
+    }
+
+    /// A process to run beside the container's init: its env, user, directory and security
+    /// settings unless overridden.
+    func execProcess(_ r: ContainerRecord, _ cmd: [String], env extra: [String] = [], user: String = "", workingDir: String = "",
+                     privileged: Bool = false) throws -> ProcessSpec {
         let spec = try JSONDecoder().decode(ContainerSpec.self, from: Data(contentsOf: URL(fileURLWithPath: "\(containers.bundle(r.id))/spec.json")))
         var env = spec.process.env
-        for e in b.Env ?? [] {
+        for e in extra {
             let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
             env.removeAll { $0.hasPrefix(key + "=") }
             env.append(e)
         }
-        let privileged = b.Privileged ?? false
-        var process = ProcessSpec(args: cmd, env: env, cwd: (b.WorkingDir ?? "").isEmpty ? spec.process.cwd : (b.WorkingDir ?? "/"),
-                                  user: (b.User ?? "").isEmpty ? spec.process.user : (b.User ?? ""),
+        var process = ProcessSpec(args: cmd, env: env, cwd: workingDir.isEmpty ? spec.process.cwd : workingDir,
+                                  user: user.isEmpty ? spec.process.user : user,
                                   capabilities: privileged ? Defaults.allCapabilities : spec.process.capabilities)
-        process.terminal = b.Tty ?? false
-        process.openStdin = b.AttachStdin ?? false
         process.stdinOnce = true
         process.noNewPrivileges = spec.process.noNewPrivileges
         process.additionalGroups = spec.process.additionalGroups
-        let id = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
-        await execs.add(ExecRecord(id: id, containerID: r.id, process: process, attachStdin: b.AttachStdin ?? false,
-                                   attachStdout: b.AttachStdout ?? true, attachStderr: b.AttachStderr ?? true))
-        return id
+        return process
+    }
+
+    /// 64 hex digits, as Docker's container and exec ids.
+    static func randomID() -> String {
+        (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
     }
 
     /// `POST /exec/{id}/start`: asks the shim to run it and runs `body` with its stream.
     public func startExec(_ id: String, _ body: (ExecRecord, inout ShimClient.Stream) async throws -> Void) async throws {
         let e = try await execs.get(id)
-        try await requireActive(try await containers.find(e.containerID))
+        let r = try await containers.find(e.containerID)
+        try await requireActive(r)
         try await shim(e.containerID).withSession(.exec(id: id, process: e.process)) { reply, stream in
             guard reply.ok else { throw EngineError(.invalid, "OCI runtime exec failed: \(reply.error ?? "exec failed"): unknown") }
+            await emit("exec_start: " + e.process.args.joined(separator: " "), r, ["execID": id])
             try await body(e, &stream)
+        }
+        // The stream ends when the process has exited, unless the client detached.
+        if let state = try? await inspectExec(id).1, !state.running {
+            await emit("exec_die", r, ["execID": id, "exitCode": "\(state.exitCode ?? -1)"])
         }
     }
 

@@ -41,6 +41,9 @@ extension Engine {
             }
         }
         unlink(shimSocket(id))
+        await stopHealthMonitor(id)
+        if s.oomKilled { await emit("oom", container: id) }
+        await emit("die", container: id, ["exitCode": "\(s.exitCode ?? 0)"])
         let record = try? await containers.find(id)
         if let record, record.paused == true { await unpauseForStop(record) }
         if restart, let record, await scheduleRestart(record, exit: s) {
@@ -66,6 +69,7 @@ extension Engine {
                     await events.started(r.id)
                     await reconcilePaused(r)
                     watch(r.id)
+                    if (try? await containers.find(r.id))?.paused != true { await startHealthMonitor(r.id) }
                 } else {
                     await handleExit(r.id, restart: false)
                 }
@@ -92,10 +96,15 @@ extension Engine {
         await unpauseForStop(r)
         let grace = timeout ?? r.config.StopTimeout ?? 10
         let sig = try Signals.parse(r.config.StopSignal ?? "SIGTERM")
+        await emit("kill", r, ["signal": "\(sig)"])
         _ = try? await shim(r.id).call(.signal(sig))
-        if grace > 0, await waitStopped(r.id, seconds: Double(grace)) { return true }
-        _ = try? await shim(r.id).call(.signal(SIGKILL))
-        _ = await waitStopped(r.id, seconds: 30)
+        let stoppedInTime = grace > 0 ? await waitStopped(r.id, seconds: Double(grace)) : false
+        if !stoppedInTime {
+            await emit("kill", r, ["signal": "\(SIGKILL)"])
+            _ = try? await shim(r.id).call(.signal(SIGKILL))
+            _ = await waitStopped(r.id, seconds: 30)
+        }
+        await emit("stop", r)
         return true
     }
 
@@ -124,6 +133,7 @@ extension Engine {
             throw EngineError(.conflict, "Cannot kill container: \(ref): Container \(r.id) is not running")
         }
         await markManuallyStopped(r, cancel: exitOnNext)
+        await emit("kill", r, ["signal": "\(sig)"])
         _ = try await shim(r.id).call(.signal(sig))
         if exitOnNext { await unpauseForStop(r) }
     }
@@ -154,6 +164,8 @@ extension Engine {
     /// Removes a stopped container's record, bundle and execs, releases its volumes (anonymous
     /// ones too when asked), and wakes `wait?condition=removed`.
     func forget(_ r: ContainerRecord, removeAnonymousVolumes: Bool) async {
+        await emit("destroy", r)
+        await healthMonitors.cancel(r.id)
         await containers.remove(r.id)
         await execs.removeAll(of: r.id)
         await restarts.reset(r.id)
@@ -172,7 +184,8 @@ extension Engine {
         case "removed": c = .removed
         default: throw EngineError(.invalid, "invalid condition: \"\(condition ?? "")\" (use not-running, next-exit or removed)")
         }
-        return await events.wait(r.id, c, currentExit: state(r.id).exitCode ?? 0)
+        guard let code = await events.wait(r.id, c, currentExit: state(r.id).exitCode ?? 0) else { throw CancellationError() }
+        return code
     }
 
     public func renameContainer(_ ref: String, to name: String) async throws {
@@ -180,6 +193,7 @@ extension Engine {
         guard Self.isValidName(n) else { throw EngineError(.invalid, "Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed") }
         let r = try await containers.find(ref)
         try await containers.rename(r.id, to: n)
+        await emit("rename", container: r.id, ["oldName": "/" + r.name])
     }
 
     /// Attaches once the container runs (`docker run` and `start -a` attach before they start)
@@ -194,10 +208,14 @@ extension Engine {
         }
         try await shim(r.id).withSession(.attach(stdin: stdin, stdout: stdout, stderr: stderr)) { _, stream in
             if waitForStart { await events.attached(r.id) }
+            await emit("attach", r)
             try await body(&stream)
         }
         return true
     }
+
+    /// The client typed the detach keys: Docker's `detach` event.
+    public func noteDetach(_ id: String) async { await emit("detach", container: id) }
 
     public func resize(_ ref: String, height: UInt16, width: UInt16) async throws {
         let r = try await containers.find(ref)

@@ -15,6 +15,8 @@ extension Engine {
             throw Self.cgroupError(error, "Cannot pause container \(r.id)")
         }
         _ = try await containers.update(r.id) { $0.paused = true }
+        await stopHealthMonitor(r.id)
+        await emit("pause", r)
     }
 
     /// `POST /containers/{id}/unpause`: thaws the cgroup.
@@ -30,6 +32,8 @@ extension Engine {
             throw Self.cgroupError(error, "Cannot unpause container \(r.id)")
         }
         _ = try await containers.update(r.id) { $0.paused = false }
+        await resumeHealthMonitor(r.id)
+        await emit("unpause", r)
     }
 
     /// Thaws a paused container that is being stopped, killed or removed, or has exited: a

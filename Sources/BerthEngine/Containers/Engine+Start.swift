@@ -13,6 +13,13 @@ extension Engine {
     /// `POST /containers/{id}/start`. Returns false when it was already running (Docker's 304).
     /// A restart policy's own restarts keep the restart count and backoff (`resetRestartPolicy` false).
     public func startContainer(_ ref: String, resetRestartPolicy: Bool = true) async throws -> Bool {
+        let id = try await containers.find(ref).id
+        return try await filesystemLocks.withLock(id) {
+            try await self.startUnlocked(ref, resetRestartPolicy: resetRestartPolicy)
+        }
+    }
+
+    private func startUnlocked(_ ref: String, resetRestartPolicy: Bool) async throws -> Bool {
         var record = try await containers.find(ref)
         if resetRestartPolicy, !(try await prepareUserStart(record)) { return false }
         if await events.isRunning(record.id) { return false }
@@ -48,7 +55,9 @@ extension Engine {
                               "failed to create task for container: \(report.error ?? "the shim did not start the process"): unknown")
         }
         await events.started(record.id)
+        await emit("start", record)
         watch(record.id)
+        await startHealthMonitor(record.id)
         return true
     }
 
@@ -115,14 +124,6 @@ extension Engine {
 
     /// The fully resolved spec the shim runs.
     func containerSpec(_ r: ContainerRecord, bundle: String) async throws -> ContainerSpec {
-        guard let image = await images.image(r.imageID) else {
-            throw EngineError(.notFound, "the image of container \(r.name) (\(r.imageID.short)) is gone")
-        }
-        var lowers: [String] = []
-        for chain in image.chainIDs.reversed() {
-            guard let s = snapshots.get(chain) else { throw EngineError(.internalError, "layer \(chain.short) of \(r.image) is missing from the store") }
-            lowers.append(snapshots.shortLowerDir(s))
-        }
         let h = r.hostConfig, c = r.config
         let privileged = h.Privileged ?? false
         let hostname = (c.Hostname ?? "").isEmpty ? r.shortID : (c.Hostname ?? r.shortID)
@@ -158,7 +159,7 @@ extension Engine {
         }
         var spec = ContainerSpec(
             id: r.id,
-            rootfs: .init(layersDir: snapshots.root, lowerDirs: lowers, upperDir: "\(bundle)/upper", workDir: "\(bundle)/work", mountPoint: "\(bundle)/rootfs"),
+            rootfs: try await rootfsSpec(r, bundle: bundle),
             process: process, hostname: hostname, log: try logSpec(r, bundle: bundle))
         spec.domainname = c.Domainname ?? ""
         spec.rootfs.readOnly = h.ReadonlyRootfs ?? false
@@ -171,8 +172,22 @@ extension Engine {
         spec.stopSignal = try Signals.parse(c.StopSignal ?? "SIGTERM")
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
+        spec.userNamespace = userNamespace(r, bundle: bundle)
         try writeEtcFiles(r, hostname: hostname, bundle: bundle, spec: &spec)
         return spec
+    }
+
+    /// The container's overlay: its image's layers under its own upper dir.
+    func rootfsSpec(_ r: ContainerRecord, bundle: String) async throws -> ContainerSpec.Rootfs {
+        guard let image = await images.image(r.imageID) else {
+            throw EngineError(.notFound, "the image of container \(r.name) (\(r.imageID.short)) is gone")
+        }
+        var lowers: [String] = []
+        for chain in image.chainIDs.reversed() {
+            guard let s = snapshots.get(chain) else { throw EngineError(.internalError, "layer \(chain.short) of \(r.image) is missing from the store") }
+            lowers.append(snapshots.shortLowerDir(s))
+        }
+        return .init(layersDir: snapshots.root, lowerDirs: lowers, upperDir: "\(bundle)/upper", workDir: "\(bundle)/work", mountPoint: "\(bundle)/rootfs")
     }
 
     /// `--cpus` as a CFS quota per 100 ms period, as Docker converts NanoCpus.
@@ -242,7 +257,10 @@ extension Engine {
             case .volume:
                 guard let name = p.name else { continue }
                 _ = try await volumes.get(name)
-                out.append(.init(type: "bind", source: volumes.dataPath(name), destination: p.destination, options: [access]))
+                // Volumes are berth's: under a remap they are idmapped, so their files keep
+                // the ids the container sees. Host binds are not (as in Docker).
+                out.append(.init(type: "bind", source: volumes.dataPath(name), destination: p.destination,
+                                 options: [access] + (remapsUsers(r) ? ["idmap"] : [])))
             case .tmpfs:
                 out.append(.init(type: "tmpfs", source: "tmpfs", destination: p.destination, options: p.tmpfsOptions + (p.readOnly ? ["ro"] : [])))
             }

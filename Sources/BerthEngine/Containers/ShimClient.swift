@@ -34,6 +34,12 @@ public struct ShimClient: Sendable {
             let ch = channel
             return { try? await ch.close(mode: .output) }
         }
+
+        /// Closes the whole session from another task (a detach): `next()` then ends.
+        public var closer: @Sendable () async -> Void {
+            let ch = channel
+            return { try? await ch.close() }
+        }
     }
 
     /// Sends `request`, reads the reply, and runs `body` with the open stream; closes after.

@@ -7,6 +7,8 @@ import Glibc
 struct ContainerInit {
     let spec: ContainerSpec
     let seccomp: SeccompFilter.Prepared?
+    /// Where to mount from (nil: the spec's host paths; staged paths in a user namespace).
+    var paths: RootfsPaths?
     /// Slots after `ChildDescriptors.arrange`.
     static let errorSlot: Int32 = 3, syncSlot: Int32 = 4, consoleSlot: Int32 = 5, netnsSlot: Int32 = 6
 
@@ -31,18 +33,25 @@ struct ContainerInit {
 
     private func setUp(console: Int32, netns: Int32) throws(RuntimeError) {
         umask(0)
+        if spec.userNamespace != nil {
+            // Our ids are unmapped until we take the namespace's root, and files we create
+            // (the mount point, /dev nodes) need a mapped owner.
+            guard berth_setresgid(0, 0, 0) == 0, berth_setresuid(0, 0, 0) == 0 else {
+                throw .sys("become root of the user namespace")
+            }
+        }
         if netns >= 0 {
             guard berth_setns(netns, Namespace.net) == 0 else { throw .sys("join network namespace \(spec.namespaces.network)") }
             Descriptor.close(netns)
         }
-        if Namespace.cloneFlags(spec.namespaces) & Namespace.net != 0 {
+        if Namespace.cloneFlags(spec) & Namespace.net != 0 {
             guard berth_loopback_up() == 0 else { throw .sys("bring up the loopback interface") }
         }
         // After the parent has put us in our cgroup, so the namespace's root is that cgroup.
         guard berth_unshare(Namespace.cgroup) == 0 else { throw .sys("unshare the cgroup namespace") }
         guard setsid() >= 0 else { throw .sys("setsid") }
 
-        let rootfs = RootfsSetup(spec: spec)
+        let rootfs = RootfsSetup(spec: spec, paths: paths)
         if let pty = try rootfs.mountAll() {
             guard berth_send_fd(console, pty.master) == 0 else { throw .sys("send the console to the shim") }
             Descriptor.close(pty.master)
@@ -70,10 +79,14 @@ enum Namespace {
     static let ipc: Int32 = 0x0800_0000
     static let pid: Int32 = 0x2000_0000
     static let net: Int32 = 0x4000_0000
+    static let user: Int32 = 0x1000_0000
 
-    /// The clone flags for a container's init per the spec (cgroup is unshared later).
-    static func cloneFlags(_ ns: ContainerSpec.Namespaces) -> Int32 {
+    /// The clone flags for a container's init per the spec (cgroup is unshared later). The user
+    /// namespace comes with the others in one clone, so it owns them.
+    static func cloneFlags(_ spec: ContainerSpec) -> Int32 {
+        let ns = spec.namespaces
         var flags = mount
+        if spec.userNamespace != nil { flags |= user }
         if ns.pid != "host" { flags |= pid }
         if ns.uts != "host" { flags |= uts }
         if ns.ipc != "host" { flags |= ipc }

@@ -63,8 +63,18 @@ struct ExecEntry {
             guard fd >= 0 else { throw .sys("open the container's \(ns.name) namespace") }
             opened.append((fd, ns.name, ns.flag))
         }
+        // The user namespace last: until then we are the host's root, which may join the others.
+        let user = Glibc.open("/proc/\(containerPid)/ns/user", O_RDONLY | O_CLOEXEC)
+        guard user >= 0 else { throw .sys("open the container's user namespace") }
+        defer { Descriptor.close(user) }
+        var mine = stat(), theirs = stat()
+        // Before joining the mount namespace, while /proc is still ours.
+        guard fstat(user, &theirs) == 0, stat("/proc/self/ns/user", &mine) == 0 else { throw .sys("stat user namespaces") }
         for ns in opened {
             guard berth_setns(ns.fd, ns.flag) == 0 else { throw .sys("join the container's \(ns.name) namespace") }
+        }
+        if mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev {
+            guard berth_setns(user, Namespace.user) == 0 else { throw .sys("join the container's user namespace") }
         }
     }
 

@@ -12,6 +12,8 @@ struct MountOptions: Equatable {
     var recursive = true
     /// MS_PRIVATE, MS_SLAVE or MS_SHARED, possibly with MS_REC.
     var propagation: UInt?
+    /// Mounted through the container's user namespace id maps.
+    var idmapped = false
 
     init(_ options: [String]) {
         for option in options {
@@ -32,6 +34,7 @@ struct MountOptions: Equatable {
             case "rslave": propagation = UInt(MS_SLAVE | MS_REC)
             case "shared": propagation = UInt(MS_SHARED)
             case "rshared": propagation = UInt(MS_SHARED | MS_REC)
+            case "idmap": idmapped = true
             case "z", "Z", "nocopy", "volume-nocopy", "tmpcopyup", "": continue
             default:
                 if option.contains("=") { data.append(option) }

@@ -28,8 +28,12 @@ extension RootfsSetup {
         defer { Descriptor.close(dev) }
 
         for node in DeviceNode.standard {
-            guard berth_mknodat(dev, node.name, S_IFCHR | 0o666, node.major, node.minor) == 0 else {
-                throw .sys("mknod /dev/\(node.name)")
+            if spec.userNamespace != nil {
+                try bindHostDevice(node, into: dev)
+            } else {
+                guard berth_mknodat(dev, node.name, S_IFCHR | 0o666, node.major, node.minor) == 0 else {
+                    throw .sys("mknod /dev/\(node.name)")
+                }
             }
         }
         if spec.privileged { copyHostDevices(into: dev) }
@@ -55,6 +59,23 @@ extension RootfsSetup {
             guard symlinkat(target, dev, name) == 0 else { throw .sys("symlink /dev/\(name)") }
         }
         return spec.process.terminal ? try openConsole(dev) : nil
+    }
+
+    /// In a user namespace mknod is not allowed: bind the host's node, as runc does. The host's
+    /// node is checked to be the device it should be before it is bound.
+    private func bindHostDevice(_ node: DeviceNode, into dev: Int32) throws(RuntimeError) {
+        var st = stat()
+        guard stat("/dev/" + node.name, &st) == 0, st.st_mode & S_IFMT == S_IFCHR,
+              berth_major(st.st_rdev) == node.major, berth_minor(st.st_rdev) == node.minor else {
+            throw RuntimeError(.invalidArgument, "the host's /dev/\(node.name) is not device \(node.major):\(node.minor)")
+        }
+        let file = openat(dev, node.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard file >= 0 else { throw .sys("create /dev/\(node.name)") }
+        Descriptor.close(file)
+        let target = openat(dev, node.name, berth_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard target >= 0 else { throw .sys("open /dev/\(node.name)") }
+        defer { Descriptor.close(target) }
+        try Mounter.bind("/dev/" + node.name, onto: target, recursive: false, describe: "/dev/\(node.name)")
     }
 
     private func subdirectory(_ dev: Int32, _ name: String) throws(RuntimeError) -> Int32 {

@@ -5,8 +5,8 @@ extension RootfsSetup {
     /// berthd's /etc/hosts, /etc/hostname and /etc/resolv.conf, bound over the image's (created
     /// when missing; an image's symlink there is followed only inside the rootfs).
     func bindEtcFiles(_ root: RootDirectory) throws(RuntimeError) {
-        let files = [("/etc/hosts", spec.etcHosts), ("/etc/hostname", spec.etcHostname),
-                     ("/etc/resolv.conf", spec.etcResolvConf)]
+        let files = [("/etc/hosts", paths.etcHosts), ("/etc/hostname", paths.etcHostname),
+                     ("/etc/resolv.conf", paths.etcResolvConf)]
         for case let (destination, source?) in files {
             let target = try root.makeFile(destination)
             defer { Descriptor.close(target) }
@@ -16,7 +16,7 @@ extension RootfsSetup {
 
     /// The spec's binds, volumes and tmpfs mounts, in order.
     func mountSpecMounts(_ root: RootDirectory) throws(RuntimeError) {
-        for mount in spec.mounts {
+        for (index, mount) in spec.mounts.enumerated() {
             let options = MountOptions(mount.options)
             let destination = "/" + RootDirectory.components(mount.destination).joined(separator: "/")
             guard destination != "/" else {
@@ -28,7 +28,7 @@ extension RootfsSetup {
             }
             switch mount.type {
             case "bind":
-                try bindMount(mount.source, at: destination, options: options, root: root)
+                try bindMount(paths.mountSources[index], at: destination, options: options, root: root)
             case "tmpfs":
                 let target = try root.makeDirectory(destination)
                 defer { Descriptor.close(target) }

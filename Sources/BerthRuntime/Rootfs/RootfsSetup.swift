@@ -10,13 +10,19 @@ import Glibc
 /// namespace, it disappears with the container; nothing needs unmounting on the host.
 struct RootfsSetup {
     let spec: ContainerSpec
+    var paths: RootfsPaths
+
+    init(spec: ContainerSpec, paths: RootfsPaths? = nil) {
+        self.spec = spec
+        self.paths = paths ?? RootfsPaths(host: spec)
+    }
 
     /// Everything before pivot_root. Returns the pty `(master, slave)` when the process has a
     /// terminal: it is opened in the container's own devpts, so `tty` prints `/dev/pts/0`.
     func mountAll() throws(RuntimeError) -> (master: Int32, slave: Int32)? {
         try Mounter.propagate("/", UInt(MS_REC | MS_SLAVE), describe: "/")
         try mountOverlay()
-        let root = try RootDirectory.open(host: spec.rootfs.mountPoint)
+        let root = try RootDirectory.open(host: paths.mountPoint)
         defer { root.close() }
         try mountProc(root)
         try mountSys(root)
@@ -29,7 +35,7 @@ struct RootfsSetup {
 
     /// pivot_root into the merged root and detach the old one (runc's `pivot_root(".", ".")`).
     func pivot() throws(RuntimeError) {
-        let root = try RootDirectory.open(host: spec.rootfs.mountPoint)
+        let root = try RootDirectory.open(host: paths.mountPoint)
         defer { root.close() }
         guard fchdir(root.fd) == 0 else { throw .sys("chdir \(spec.rootfs.mountPoint)") }
         guard berth_pivot_root(".", ".") == 0 else { throw .sys("pivot_root \(spec.rootfs.mountPoint)") }
@@ -54,19 +60,25 @@ struct RootfsSetup {
         }
     }
 
-    private func mountOverlay() throws(RuntimeError) {
-        let fs = spec.rootfs
+    func mountOverlay() throws(RuntimeError) {
+        let fs = paths
         guard !fs.lowerDirs.isEmpty else { throw RuntimeError(.invalidArgument, "rootfs has no layers") }
         mkdir(fs.mountPoint, 0o700)
-        guard chdir(fs.layersDir) == 0 else { throw .sys("chdir \(fs.layersDir)") }
+        if let layersDir = fs.layersDir {
+            guard chdir(layersDir) == 0 else { throw .sys("chdir \(layersDir)") }
+        }
         var options = "lowerdir=" + fs.lowerDirs.joined(separator: ":")
         if !fs.upperDir.isEmpty { options += ",upperdir=\(fs.upperDir),workdir=\(fs.workDir)" }
         guard options.utf8.count < 4096 else {
             throw RuntimeError(.invalidArgument, "overlay mount options exceed a page (\(fs.lowerDirs.count) layers)")
         }
+        // mount(2) resolves relative lowerdirs against the working directory and the mount point
+        // against it too (staged paths), so only return to / when we chdir'd for the layers.
         try Mounter.mount("overlay", on: fs.mountPoint, type: "overlay", flags: 0, data: options,
-                          describe: "overlay on \(fs.mountPoint)")
-        guard chdir("/") == 0 else { throw .sys("chdir /") }
+                          describe: "overlay on \(spec.rootfs.mountPoint)")
+        if fs.layersDir != nil {
+            guard chdir("/") == 0 else { throw .sys("chdir /") }
+        }
     }
 
     private func mountProc(_ root: RootDirectory) throws(RuntimeError) {

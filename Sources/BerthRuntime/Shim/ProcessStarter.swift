@@ -12,27 +12,49 @@ enum ProcessStarter {
         let pipes: (error: (read: Int32, write: Int32), sync: (read: Int32, write: Int32))
         var console: (Int32, Int32)?
         var netns: Int32 = -1
-        do {
+        var staging: UserNamespaceStaging?
+        do throws(RuntimeError) {
             try requireSingleThread()
             pipes = (try Descriptor.pipe(), try Descriptor.pipe())
             if io.terminal { console = try Descriptor.socketPair() }
             if spec.namespaces.network.hasPrefix("/") {
                 netns = try Descriptor.openReadOnly(spec.namespaces.network)
             }
+            if let userNamespace = spec.userNamespace {
+                // From inside its user namespace the init may not join a network namespace the
+                // host owns: the shim joins it and the init inherits it.
+                if netns >= 0 {
+                    guard berth_setns(netns, Namespace.net) == 0 else {
+                        throw RuntimeError.sys("join network namespace \(spec.namespaces.network)")
+                    }
+                    Descriptor.close(netns)
+                    netns = -1
+                }
+                staging = try UserNamespaceStaging(spec, userNamespace: userNamespace)
+                try staging?.enter()
+            }
         } catch {
             throw StartFailure(error)
         }
-        let pid = berth_clone(UInt(Namespace.cloneFlags(spec.namespaces)))
+        let pid = berth_clone(UInt(Namespace.cloneFlags(spec)))
         if pid == 0 {
-            ContainerInit(spec: spec, seccomp: filter).run(fds: io.childStdio + [pipes.error.write, pipes.sync.read,
-                                                                console?.1 ?? -1, netns])
+            ContainerInit(spec: spec, seccomp: filter, paths: staging?.paths)
+                .run(fds: io.childStdio + [pipes.error.write, pipes.sync.read, console?.1 ?? -1, netns])
         }
         let cloneErrno = errno
+        staging?.leave()
         for fd in [pipes.error.write, pipes.sync.read, console?.1 ?? -1, netns] { Descriptor.close(fd) }
         io.closeChildEnds()
         guard pid > 0 else {
             for fd in [pipes.error.read, pipes.sync.write, console?.0 ?? -1] { Descriptor.close(fd) }
             throw StartFailure(.sys("clone the container process", errno: cloneErrno))
+        }
+        if let staging, berth_write_id_maps(pid, staging.uidMap, staging.gidMap) != 0 {
+            let failure = StartFailure(.sys("write the user namespace's id maps"))
+            kill(pid, SIGKILL)
+            waitpid(pid, nil, 0)
+            for fd in [pipes.error.read, pipes.sync.write, console?.0 ?? -1] { Descriptor.close(fd) }
+            throw failure
         }
         return try handshake(pid: pid, sync: pipes.sync.write, error: pipes.error.read, console: console?.0, io: io, cgroup: cgroup)
     }

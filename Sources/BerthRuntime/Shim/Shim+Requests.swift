@@ -25,6 +25,15 @@ extension Shim {
                 return answer(client, ShimReply(ok: false, error: "no running exec \(id) with a terminal"))
             }
             answer(client, resize(master, height, width))
+        case .signalExec(let id, let signal):
+            // Only while the shim has not reaped it: the pid cannot have been reused.
+            guard let session = execs[id], session.exitCode == nil else {
+                return answer(client, ShimReply(ok: false, error: "no running exec \(id)"))
+            }
+            guard kill(session.pid, signal) == 0 else {
+                return answer(client, ShimReply(ok: false, error: "kill exec \(id) with signal \(signal): \(errorString(errno))"))
+            }
+            answer(client, ShimReply(ok: true))
         case .attach(let stdin, let stdout, let stderr):
             client.raw = spec.process.terminal
             client.role = .attach(stdin: stdin && spec.process.openStdin, stdout: stdout, stderr: stderr)

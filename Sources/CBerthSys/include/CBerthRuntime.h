@@ -13,6 +13,16 @@ int berth_unshare(int flags);
 int berth_setns(int fd, int nstype);
 int berth_pivot_root(const char *new_root, const char *put_old);
 
+/* User namespaces and idmapped mounts. */
+/** Writes /proc/PID/uid_map and gid_map ("inside outside count" lines). */
+int berth_write_id_maps(pid_t pid, const char *uid_map, const char *gid_map);
+/** An fd of a fresh user namespace with these maps (made by a short-lived child), for idmapped mounts and setns. */
+int berth_userns_fd(const char *uid_map, const char *gid_map);
+/** A detached copy of the mount tree at PATH (open_tree CLONE), idmapped through USERNS_FD unless it is -1. */
+int berth_clone_tree(const char *path, int recursive, int userns_fd);
+/** Attaches a detached tree at TARGET (move_mount). */
+int berth_attach_tree(int tree_fd, const char *target);
+
 /// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS when no_symlinks):
 /// `path` is resolved as if `rootfd` were `/`, so symlinks and `..` cannot leave it. O_CLOEXEC is added.
 int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, int no_symlinks);

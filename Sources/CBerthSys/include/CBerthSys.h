@@ -24,6 +24,14 @@ int berth_lsetxattrat(int dirfd, const char *name, const char *key, const void *
 ssize_t berth_lgetxattrat(int dirfd, const char *name, const char *key, void *value, size_t size);
 ssize_t berth_llistxattrat(int dirfd, const char *name, char *list, size_t size);
 
+/// pidfd_open(2) (CLOEXEC) and pidfd_send_signal(2): a handle on a process that cannot come to
+/// mean another process when the pid is reused.
+int berth_pidfd_open(pid_t pid);
+int berth_pidfd_send_signal(int pidfd, int sig);
+
+/// fstatfs(2)'s f_type (the filesystem's magic number) of fd, or -1.
+long long berth_fs_type(int fd);
+
 /// syncfs(2): flush the filesystem holding fd.
 int berth_syncfs(int fd);
 

@@ -10,24 +10,36 @@ final class Daemon: @unchecked Sendable {
     var socket: String { "\(execRoot)/berth.sock" }
     var host: String { "unix://\(socket)" }
     private(set) var process: Process?
+    /// berthd options beyond the roots and socket (e.g. `--userns-remap`).
+    let options: [String]
     /// The network namespace berthd runs in (its registry traffic stays there), if any.
     let netns: NetNS?
 
-    init(netns: NetNS? = nil) throws {
+    init(options: [String] = [], netns: NetNS? = nil) throws {
         dir = try TempDir.make("berthd")
+        self.options = options
         self.netns = netns
         try start()
     }
 
     deinit {
+        removeAllContainers()
         stop()
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Containers outlive berthd (their shims keep them): a test's must not outlive the test.
+    func removeAllContainers() {
+        if process?.isRunning != true { try? start() }
+        let ids = berth("ps", "-aq").stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard !ids.isEmpty else { return }
+        Run.run(Binaries.berth, ["rm", "-f"] + ids, env: ["BERTH_HOST": host])
     }
 
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.berthd)
-        p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host]
+        p.arguments = ["--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + options
         netns?.wrap(p)
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()

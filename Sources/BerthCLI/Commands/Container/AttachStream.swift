@@ -1,20 +1,35 @@
 import BerthAPI
 import Foundation
 import Glibc
+import Synchronization
 
 /// A hijacked attach connection pumped to this terminal: output demultiplexed to stdout and
 /// stderr (raw for a tty), stdin forwarded when asked, the terminal in raw mode for `-t`.
+/// On a terminal, typing the detach keys ends the attach and leaves the process running.
 final class AttachStream: @unchecked Sendable {
     // The connection is used by one reader thread and one writer thread, which the
-    // HijackedConnection supports; nothing else is shared.
+    // HijackedConnection supports; the detach flag is atomic; nothing else is shared.
     let connection: HijackedConnection
     let tty: Bool
+    /// Watched for in stdin when on a terminal.
+    var detachKeys: DetachKeys?
+    private let detachedFlag = Atomic<Bool>(false)
 
-    /// A container's attach stream.
-    convenience init(socketPath: String, id: String, stdin: Bool, tty: Bool) throws {
+    /// The user typed the detach keys.
+    var detached: Bool { detachedFlag.load(ordering: .acquiring) }
+
+    /// A container's attach stream; `detachKeys` as the user gave them (nil: the default).
+    convenience init(socketPath: String, id: String, stdin: Bool, tty: Bool, detachKeys: String? = nil) throws {
         var query = [("stream", "1"), ("stdout", "1"), ("stderr", "1")]
         if stdin { query.append(("stdin", "1")) }
+        if let detachKeys { query.append(("detachKeys", detachKeys)) }
         try self.init(socketPath: socketPath, path: "/containers/\(id)/attach", query: query, body: nil, tty: tty)
+        if tty && stdin { self.detachKeys = try Self.keys(detachKeys) }
+    }
+
+    /// `--detach-keys` checked before anything is sent (the default when nil).
+    static func keys(_ spec: String?, exitCode: Int32 = 1) throws -> DetachKeys {
+        do { return try DetachKeys(parsing: spec ?? "") } catch { throw CLIError(error.description, exitCode: exitCode) }
     }
 
     /// Any hijacked endpoint (attach, exec start).
@@ -32,15 +47,27 @@ final class AttachStream: @unchecked Sendable {
         self.tty = tty
     }
 
-    /// Sends this process's stdin until EOF, then half-closes.
+    /// Sends this process's stdin until EOF, then half-closes; on the detach keys, closes the
+    /// connection instead (the output pump then returns).
     func forwardStdin() {
         Thread.detachNewThread { [self] in
+            var scanner = detachKeys.map(DetachScanner.init)
             var buf = [UInt8](repeating: 0, count: 32768)
             while true {
                 let n = read(0, &buf, buf.count)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
-                do { try connection.write(Data(buf[0..<n])) } catch { break }
+                var bytes = Array(buf[0..<n])
+                var detach = false
+                if scanner != nil { (bytes, detach) = scanner!.scan(bytes) }
+                if !bytes.isEmpty {
+                    do { try connection.write(Data(bytes)) } catch { break }
+                }
+                if detach {
+                    detachedFlag.store(true, ordering: .releasing)
+                    connection.close()
+                    return
+                }
             }
             try? connection.closeWrite()
         }

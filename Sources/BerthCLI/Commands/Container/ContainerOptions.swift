@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOCI
 import Foundation
 
 /// The flags `create` and `run` share, turned into Docker's create body.
@@ -26,6 +27,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Drop Linux capabilities") var capDrop: [String] = []
     @Option(help: "Security Options (seccomp=unconfined|FILE, no-new-privileges)") var securityOpt: [String] = []
     @Flag(help: "Mount the container's root filesystem as read only") var readOnly = false
+    @Option(help: "User namespace to use (host: opt out of the daemon's --userns-remap)") var userns: String?
     @Option(name: .shortAndLong, help: "Memory limit (e.g. 512m)") var memory: String?
     @Option(help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
     @Option(help: "Number of CPUs") var cpus: Double?
@@ -45,6 +47,7 @@ struct ContainerOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
+    @OptionGroup var health: HealthOptions
 
     /// The create body for `image` and `command`.
     func body(image: String, command: [String], attach: Bool, autoRemove: Bool) throws -> [String: Any] {
@@ -69,6 +72,7 @@ struct ContainerOptions: ParsableArguments {
                                    "Privileged": privileged, "CapAdd": capAdd, "CapDrop": capDrop, "SecurityOpt": try securityOpts(),
                                    "ReadonlyRootfs": readOnly, "ExtraHosts": addHost, "Dns": dns, "DnsSearch": dnsSearch,
                                    "DnsOptions": dnsOption, "GroupAdd": groupAdd, "Init": self.`init`]
+        if let userns { host["UsernsMode"] = userns }
         if let restart { host["RestartPolicy"] = try Self.restartPolicy(restart) }
         if let memory { host["Memory"] = try Self.bytes(memory, flag: "--memory") }
         if let memorySwap { host["MemorySwap"] = memorySwap == "-1" ? -1 : try Self.bytes(memorySwap, flag: "--memory-swap") }
@@ -115,6 +119,7 @@ struct ContainerOptions: ParsableArguments {
         if let domainname { body["Domainname"] = domainname }
         if let stopSignal { body["StopSignal"] = stopSignal }
         if let stopTimeout { body["StopTimeout"] = stopTimeout }
+        if let check = try health.healthcheck() { body["Healthcheck"] = check }
         if let platform, platform != "linux/amd64", platform != "linux" {
             throw CLIError("--platform \(platform): this host runs linux/amd64 images only")
         }

@@ -14,18 +14,21 @@ struct Exec: ParsableCommand {
     @Flag(help: "Give extended privileges to the command") var privileged = false
     @Option(name: .shortAndLong, help: "Username or UID (format: <name|uid>[:<group|gid>])") var user: String?
     @Option(name: .shortAndLong, help: "Working directory inside the container") var workdir: String?
+    @Option(help: "Override the key sequence for detaching a container") var detachKeys: String?
     @Argument(parsing: .captureForPassthrough, help: "CONTAINER COMMAND [ARG...]") var containerAndCommand: [String] = []
 
     func run() throws {
         guard containerAndCommand.count >= 2 else { throw CLIError("\"berth exec\" requires at least 2 arguments: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]") }
         let container = containerAndCommand[0]
+        let keys = try AttachStream.keys(detachKeys)
         let socket = try DaemonConnection.socketPath()
         let api = API(client: try UnixHTTPClient(socketPath: socket))
         _ = try api.json("GET", "/containers/\(container)/json")
         let envs = env.compactMap { e in e.contains("=") ? e : ProcessInfo.processInfo.environment[e].map { "\(e)=\($0)" } }
         let body: [String: Any] = ["User": user ?? "", "Privileged": privileged, "Tty": tty, "AttachStdin": interactive && !detach,
                                    "AttachStdout": !detach, "AttachStderr": !detach, "Detach": detach, "Env": envs,
-                                   "WorkingDir": workdir ?? "", "Cmd": Array(containerAndCommand.dropFirst())]
+                                   "WorkingDir": workdir ?? "", "Cmd": Array(containerAndCommand.dropFirst()),
+                                   "DetachKeys": detachKeys ?? ""]
         let created = try api.call("POST", "/containers/\(container)/exec", headers: [("Content-Type", "application/json")],
                                    body: .data(try JSONSerialization.data(withJSONObject: body)))
         guard let id = (try JSONSerialization.jsonObject(with: try created.readAll()) as? [String: Any])?["Id"] as? String else {
@@ -37,6 +40,7 @@ struct Exec: ParsableCommand {
             return
         }
         let stream = try AttachStream(socketPath: socket, path: "/exec/\(id)/start", query: [], body: start, tty: tty)
+        if tty && interactive { stream.detachKeys = keys }
         var terminal = TerminalMode()
         if tty {
             if interactive { terminal.makeRaw() }
@@ -47,6 +51,8 @@ struct Exec: ParsableCommand {
         if interactive { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
         stream.pumpOutput()
         terminal.restore()
+        // The exec runs on; docker reports the detach as this error.
+        if stream.detached { throw CLIError("read escape sequence") }
         let info = try API(client: try UnixHTTPClient(socketPath: socket)).json("GET", "/exec/\(id)/json") as? [String: Any] ?? [:]
         Glibc.exit(Int32((info["ExitCode"] as? NSNumber)?.intValue ?? 126))
     }

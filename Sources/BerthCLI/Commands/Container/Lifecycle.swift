@@ -117,7 +117,7 @@ struct ContainerPrune: ParsableCommand {
 /// `berth container …`.
 struct ContainerGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "container", abstract: "Manage containers",
-        subcommands: [PS.self, Run.self, Create.self, Start.self, Exec.self, Stop.self, Restart.self, Kill.self, Rm.self, Wait.self,
+        subcommands: [PS.self, Run.self, Create.self, Start.self, Attach.self, Port.self, Exec.self, Stop.self, Restart.self, Kill.self, Rm.self, Wait.self,
                       Rename.self, Logs.self, Inspect.self, ContainerPrune.self, Pause.self, Unpause.self, Stats.self, Top.self,
-                      Update.self])
+                      Update.self, Cp.self, Diff.self, Export.self, Commit.self])
 }

@@ -12,10 +12,13 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Run container in background and print container ID") var detach = false
     @Flag(help: "Automatically remove the container when it exits") var rm = false
     @Option(help: "Pull image before running (always, missing, never)") var pull = "missing"
+    @Option(help: "Override the key sequence for detaching a container") var detachKeys: String?
+    @Option(help: "Proxy received signals to the process (without -t); --sig-proxy=false to turn off") var sigProxy = true
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
     func run() throws {
         guard let image = imageAndCommand.first else { throw CLIError("\"berth run\" requires at least 1 argument: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]", exitCode: 125) }
+        _ = try AttachStream.keys(detachKeys, exitCode: 125)
         let socket = try DaemonConnection.socketPath()
         let id = try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: !detach, autoRemove: rm, pull: pull)
         if detach {
@@ -23,7 +26,10 @@ struct Run: ParsableCommand {
             print(id)
             return
         }
-        Glibc.exit(try ContainerLifecycle.attachStartWait(socket: socket, id: id, stdin: options.interactive, tty: options.tty, condition: rm ? "removed" : "next-exit"))
+        let code = try ContainerLifecycle.attachStartWait(socket: socket, id: id, stdin: options.interactive, tty: options.tty,
+                                                          condition: rm ? "removed" : "next-exit", detachKeys: detachKeys, sigProxy: sigProxy)
+        // Detached with the keys: the container runs on.
+        Glibc.exit(code ?? 0)
     }
 }
 
@@ -49,15 +55,19 @@ struct Start: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Attach STDOUT/STDERR and forward signals") var attach = false
     @Flag(name: .shortAndLong, help: "Attach container's STDIN") var interactive = false
+    @Option(help: "Override the key sequence for detaching a container") var detachKeys: String?
     @Argument(help: "Containers") var containers: [String]
 
     func run() throws {
+        _ = try AttachStream.keys(detachKeys)
         let socket = try DaemonConnection.socketPath()
         if attach || interactive {
             guard containers.count == 1 else { throw CLIError("you cannot start and attach multiple containers at once") }
             let info = try API(client: try UnixHTTPClient(socketPath: socket)).json("GET", "/containers/\(containers[0])/json") as? [String: Any] ?? [:]
             let tty = (info["Config"] as? [String: Any])?["Tty"] as? Bool ?? false
-            Glibc.exit(try ContainerLifecycle.attachStartWait(socket: socket, id: info["Id"] as? String ?? containers[0], stdin: interactive, tty: tty, condition: "next-exit"))
+            let code = try ContainerLifecycle.attachStartWait(socket: socket, id: info["Id"] as? String ?? containers[0], stdin: interactive,
+                                                              tty: tty, condition: "next-exit", detachKeys: detachKeys, sigProxy: true)
+            Glibc.exit(code ?? 0)
         }
         var failed: [String] = []
         for c in containers {
@@ -131,9 +141,11 @@ enum ContainerLifecycle {
         return 125
     }
 
-    /// Attach, wait (headers first), start, stream, and return the exit code.
-    static func attachStartWait(socket: String, id: String, stdin: Bool, tty: Bool, condition: String) throws -> Int32 {
-        let stream = try AttachStream(socketPath: socket, id: id, stdin: stdin, tty: tty)
+    /// Attach, wait (headers first), start, stream, and return the exit code; nil when the
+    /// user detached with the detach keys.
+    static func attachStartWait(socket: String, id: String, stdin: Bool, tty: Bool, condition: String,
+                                detachKeys: String? = nil, sigProxy: Bool = false) throws -> Int32? {
+        let stream = try AttachStream(socketPath: socket, id: id, stdin: stdin, tty: tty, detachKeys: detachKeys)
         let waitClient = try UnixHTTPClient(socketPath: socket)
         let wait = try waitClient.send(method: "POST", path: "/v\(APIVersion.current)/containers/\(id)/wait", query: [("condition", condition)])
         try start(socket: socket, id: id)
@@ -144,9 +156,12 @@ enum ContainerLifecycle {
                 _ = try? API(client: try UnixHTTPClient(socketPath: socket)).call("POST", "/containers/\(id)/resize", query: [("h", "\(h)"), ("w", "\(w)")])
             }
         }
+        let proxy = sigProxy && !tty ? SignalProxy(socket: socket, container: id) : nil
         if stdin { stream.forwardStdin() } else { try? stream.connection.closeWrite() }
         stream.pumpOutput()
         terminal.restore()
+        proxy?.stop()
+        if stream.detached { return nil }
         let data = try wait.readAll()
         let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         if let err = (obj["Error"] as? [String: Any])?["Message"] as? String, !err.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthAPI
 import Foundation
 import Glibc
 
@@ -16,7 +17,12 @@ struct Save: ParsableCommand {
         }
         let api = try API.connect()
         let resp = try api.call("GET", "/images/get", query: images.map { ("names", $0) })
-        // Written beside the target and renamed at the end: a failed save leaves no truncated file.
+        try Self.write(resp, to: output)
+    }
+
+    /// Writes a response body to `output` (or stdout): beside the target first and renamed at
+    /// the end, so a failure leaves no truncated file.
+    static func write(_ resp: HTTPResponse, to output: String?) throws {
         let tmp = output.map { "\($0).berth-partial" }
         let sink: FileHandle
         if let tmp {
