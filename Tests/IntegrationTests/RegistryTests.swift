@@ -92,6 +92,12 @@ import Testing
         #expect(skPush.status == 0, "\(skPush.stderr)")
         #expect(d2.berth("pull", bySkopeo).status == 0)
         #expect(d2.berth("run", "--rm", "--network", "none", bySkopeo, "echo", "via skopeo").stdout == "via skopeo\n")
+
+        // `docker run` of an image berthd lacks: the CLI's own 404 → pull → create.
+        let d3 = try Daemon(netns: ns)
+        let drun = d3.docker("run", "--rm", "--network", "none", name, "echo", "docker pulled it")
+        #expect(drun.stdout == "docker pulled it\n", "\(drun.stderr)")
+        #expect(drun.stderr.contains("Unable to find image '\(name)' locally"))
     }
 
     @Test func imageSharingBaseLayersPullsOnlyItsNewBlobsAndPushMountsTheShared() throws {
