@@ -21,14 +21,14 @@ extension Engine {
         if let tag = tag ?? repository.tag {
             let ref = repo.withTag(tag)
             guard let record = try? await images.resolve(ref.description) else {
-                throw EngineError(.notFound, "An image does not exist locally with the tag: \(ref.familiar)")
+                throw EngineError(.notFound, "An image does not exist locally with the tag: \(ref.familiarRepository)")
             }
             targets.append((ref, record))
         } else {
             for (ref, id) in await images.allTags().sorted(by: { $0.0.description < $1.0.description }) where ref.repository == repo.repository {
                 if let record = await images.image(id) { targets.append((ref, record)) }
             }
-            guard !targets.isEmpty else { throw EngineError(.notFound, "An image does not exist locally with the tag: \(repo.familiar)") }
+            guard !targets.isEmpty else { throw EngineError(.notFound, "An image does not exist locally with the tag: \(repo.familiarRepository)") }
         }
         events(.status("The push refers to repository [\(repo.repository)]"))
         let session = try await registry.session(domain: repo.domain, repository: repo.path, credentials: credentials, actions: ["pull", "push"])
