@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // Thin C: syscalls Swift's Glibc cannot express (openat2, xattrs on O_PATH fds, ...).
@@ -27,19 +29,27 @@ let package = Package(
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
         // Bridges, veth pairs and addresses over rtnetlink; IPAM; NAT and published ports.
         .target(name: "BerthNetwork", dependencies: ["CBerthSys"]),
+        // The distribution client: registries over HTTPS (system trust store) or, for insecure ones, HTTP.
+        .target(name: "BerthRegistry", dependencies: [
+            "BerthOCI", "BerthStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthOCI", "BerthArchive", "BerthStore", "BerthRuntime", "BerthNetwork", "CBerthSys",
+            "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "BerthAPI", dependencies: [
-            "BerthEngine", "BerthNetwork", "BerthOCI", "BerthRuntime",
+            "BerthEngine", "BerthNetwork", "BerthOCI", "BerthRegistry", "BerthRuntime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "berthd", dependencies: [
-            "BerthAPI", "BerthEngine", "BerthNetwork",
+            "BerthAPI", "BerthEngine", "BerthNetwork", "BerthRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
@@ -54,6 +64,9 @@ let package = Package(
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork"]),
         .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine"]),
+        .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthStore", "BerthOCI",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BerthOCI"]),

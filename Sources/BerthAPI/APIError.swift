@@ -20,6 +20,7 @@ extension EngineError: HTTPErrorConvertible {
         case .notFound: 404
         case .conflict: 409
         case .invalid: 400
+        case .unauthorized: 401
         case .unavailable: 501
         case .internalError: 500
         }

@@ -27,6 +27,7 @@ public struct EngineAPI: Sendable {
         let ctx = RouteContext(engine: engine, req: req, body: body, w: w, version: req.apiVersion ?? APIVersion.current)
         do {
             if try await SystemRoutes.handle(ctx) { return }
+            if try await DistributionRoutes.handle(ctx) { return }
             if try await ImageRoutes.handle(ctx) { return }
             if try await ContainerRoutes.handle(ctx) { return }
             if try await ExecRoutes.handle(ctx) { return }
@@ -51,7 +52,6 @@ public struct EngineAPI: Sendable {
         guard let first = parts.first else { return nil }
         switch first {
         case "build": return "building images (docker build)"
-        case "auth": return "registry login"
         case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"
         case "plugins": return "plugins"
         case "session": return "BuildKit sessions"

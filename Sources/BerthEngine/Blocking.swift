@@ -1,15 +1,5 @@
-import Dispatch
+import BerthStore
 
-/// Runs blocking file work (extraction, tar writing, fsync) off Swift's cooperative pool,
-/// which has only as many threads as cores and must never be blocked.
-public enum Blocking {
-    static let queue = DispatchQueue(label: "berth.blocking", attributes: .concurrent)
-
-    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async {
-                do { cont.resume(returning: try work()) } catch { cont.resume(throwing: error) }
-            }
-        }
-    }
-}
+/// The store's off-pool runner (blocking file work off Swift's cooperative pool), under the
+/// name the engine's and the API's files use.
+public typealias Blocking = BerthStore.Blocking

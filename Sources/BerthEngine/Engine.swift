@@ -1,5 +1,6 @@
 import BerthNetwork
 import BerthOCI
+import BerthRegistry
 import BerthStore
 import Foundation
 
@@ -20,6 +21,9 @@ public final class Engine: Sendable {
     let events = ContainerEvents()
     let restarts = ContainerRestarts()
     let execs = ExecStore()
+    /// The distribution client pulls and pushes go through.
+    public let registry: RegistryClient
+    let downloads = Downloads()
     let healthMonitors = HealthMonitors()
     /// Recent events and live subscribers of `GET /events`.
     public let eventLog = EventLog()
@@ -39,9 +43,10 @@ public final class Engine: Sendable {
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
     public init(dataRoot: String, execRoot: String, shimPath: String, network: NetworkOptions = NetworkOptions(),
-                userNamespaceRemap: UserNamespaceRemap? = nil) async throws {
+                userNamespaceRemap: UserNamespaceRemap? = nil, insecureRegistries: InsecureRegistries = InsecureRegistries()) async throws {
         self.userNamespaceRemap = userNamespaceRemap
         self.dataRoot = dataRoot
+        registry = RegistryClient(insecure: insecureRegistries)
         self.execRoot = execRoot
         self.shimPath = shimPath
         containers = try ContainerStore(root: "\(dataRoot)/containers")
@@ -118,8 +123,8 @@ public final class Engine: Sendable {
 
     /// Stores config and manifest for layers already in the content store, unpacks them, and
     /// records the image with its tags in one durable step.
-    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, lease: UUID,
-                     progress: @Sendable (Progress) -> Void = { _ in }) async throws -> ImageRecord {
+    func commitImage(config: Data, layers: [Descriptor], tags: [Reference], manifest existing: (Data, String)? = nil, repoDigests: [String] = [],
+                     lease: UUID, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> ImageRecord {
         let cfg = try ImageConfig.decode(config)
         let configDigest = try content.write(config)
         await images.extend(lease, with: [configDigest])
@@ -141,7 +146,7 @@ public final class Engine: Sendable {
             id: configDigest,
             manifest: Descriptor(mediaType: manifestType, digest: manifestDigest, size: Int64(manifestData.count)),
             layers: layers, diffIDs: cfg.rootfs.diffIDs,
-            created: cfg.created.flatMap(GoTime.parse), size: size, added: Date())
+            created: cfg.created.flatMap(GoTime.parse), size: size, added: Date(), repoDigests: repoDigests)
         try await images.add(record, tags: tags)
         return record
     }

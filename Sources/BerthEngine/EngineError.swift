@@ -1,11 +1,12 @@
 import BerthArchive
 import BerthNetwork
 import BerthOCI
+import BerthRegistry
 import BerthStore
 
 /// An error from berthd's services, with a kind the API maps to a status code.
 public struct EngineError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notFound, conflict, invalid, unavailable, internalError }
+    public enum Kind: Sendable { case notFound, conflict, invalid, unauthorized, unavailable, internalError }
     public let kind: Kind
     public let message: String
 
@@ -34,6 +35,13 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
             case .conflict: return EngineError(.conflict, e.message)
             case .unavailable: return EngineError(.unavailable, e.message)
             case .system: return EngineError(.internalError, e.message)
+            }
+        case let e as RegistryError:
+            switch e.code {
+            case .notFound: return EngineError(.notFound, e.message)
+            case .unauthorized: return EngineError(.unauthorized, e.message)
+            // A registry that misbehaves or cannot be reached is the daemon's failure, as dockerd reports it (500).
+            case .invalid, .unavailable: return EngineError(.internalError, e.message)
             }
         case let e as ArchiveError:
             return EngineError(e.code == .io ? .internalError : .invalid, e.message)

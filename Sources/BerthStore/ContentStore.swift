@@ -43,6 +43,13 @@ public final class ContentStore: Sendable {
     /// Starts writing a blob of unknown digest; `commit` names it.
     public func writer() throws(StoreError) -> BlobWriter { try BlobWriter(store: self) }
 
+    /// A writer for a download of `digest` that survives interruption: the bytes of an earlier
+    /// attempt (even one cut short by a crash) are kept in `ingest/<hex>.partial` and rehashed,
+    /// so the caller can ask the registry for the rest only (`count` says how much is there).
+    public func resumableWriter(for digest: Digest) throws(StoreError) -> BlobWriter {
+        try BlobWriter(store: self, resuming: "\(ingestDir)/\(digest.encoded).partial")
+    }
+
     public func delete(_ digest: Digest) { unlink(path(digest)) }
 
     /// Every committed blob.
@@ -51,34 +58,76 @@ public final class ContentStore: Sendable {
         return names.compactMap { try? Digest(algorithm: "sha256", encoded: $0) }
     }
 
-    /// Removes interrupted ingests (at daemon start, when no write can be in flight).
-    public func removeStaleIngests() {
+    /// Removes interrupted ingests (at daemon start, when no write can be in flight). Partial
+    /// downloads are kept for a day, so a pull after a crash resumes where it stopped.
+    public func removeStaleIngests(keepingPartialsFor age: TimeInterval = 86_400) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: ingestDir)) ?? [] {
-            unlink("\(ingestDir)/\(name)")
+            let p = "\(ingestDir)/\(name)"
+            var st = stat()
+            if name.hasSuffix(".partial"), stat(p, &st) == 0, Double(time(nil) - st.st_mtim.tv_sec) < age { continue }
+            unlink(p)
         }
     }
 }
 
 /// An in-progress blob: bytes go to an ingest file while being hashed.
-public final class BlobWriter {
+///
+/// `@unchecked Sendable`: a writer is used by one task at a time, which may hand it to
+/// `Blocking.run` for a write or the commit and awaits that before touching it again.
+public final class BlobWriter: @unchecked Sendable {
     let store: ContentStore
     let tmpPath: String
     let fd: Int32
     var hasher = DigestHasher()
     var done = false
+    /// A resumable ingest stays on failure, for the next attempt to continue.
+    let keepOnFailure: Bool
 
     init(store: ContentStore) throws(StoreError) {
         self.store = store
         tmpPath = "\(store.ingestDir)/\(UUID().uuidString)"
+        keepOnFailure = false
         fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystem.ioError("create \(tmpPath)") }
+    }
+
+    /// Opens (or creates) `path` and hashes what an earlier attempt left in it.
+    init(store: ContentStore, resuming path: String) throws(StoreError) {
+        self.store = store
+        tmpPath = path
+        keepOnFailure = true
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.ioError("open \(path)") }
+        let size = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buf.deallocate() }
+        while true {
+            let n = read(fd, buf, size)
+            if n < 0 { if errno == EINTR { continue }; close(fd); throw FileSystem.ioError("read \(path)") }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(start: buf, count: n))
+        }
     }
 
     deinit {
         if !done {
             close(fd)
-            unlink(tmpPath)
+            if !keepOnFailure { unlink(tmpPath) }
         }
+    }
+
+    /// Drops what was written so far and starts again from byte 0.
+    public func reset() throws(StoreError) {
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw FileSystem.ioError("truncate \(tmpPath)") }
+        hasher = DigestHasher()
+    }
+
+    /// Gives up on the blob: nothing of it stays, not even a resumable part.
+    public func discard() {
+        guard !done else { return }
+        done = true
+        close(fd)
+        unlink(tmpPath)
     }
 
     public var count: Int64 { hasher.count }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthEngine
 import BerthNetwork
+import BerthRegistry
 import Foundation
 import Glibc
 
@@ -23,6 +24,9 @@ struct Berthd: AsyncParsableCommand {
 
     @Option(help: "The berth-shim binary (default: next to berthd).")
     var shim: String?
+
+    @Option(name: .customLong("insecure-registry"), help: "A registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS; repeatable. 127.0.0.0/8 always is.")
+    var insecureRegistries: [String] = []
 
     @Option(help: ArgumentHelp("Run containers in a user namespace: default, USER[:GROUP] (their ranges in /etc/subuid and /etc/subgid) or HOSTID:SIZE.", valueName: "mapping"))
     var usernsRemap: String?
@@ -64,9 +68,11 @@ struct Berthd: AsyncParsableCommand {
             throw ValidationError("--bridge \(bridge): a Linux interface name has 1 to 15 characters")
         }
         let network = NetworkOptions(bridgeName: bridge == "none" ? nil : bridge, bridgeSubnet: subnet, mtu: mtu, firewall: firewall)
+        let insecure: InsecureRegistries
+        do { insecure = try InsecureRegistries(insecureRegistries) } catch { throw ValidationError(error.message) }
         let remap = try usernsRemap.map { try UserNamespaceRemap.parse($0) }
         let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, network: network,
-                                      userNamespaceRemap: remap)
+                                      userNamespaceRemap: remap, insecureRegistries: insecure)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)

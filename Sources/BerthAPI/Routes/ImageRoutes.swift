@@ -3,7 +3,7 @@ import BerthOCI
 import Foundation
 import NIOCore
 
-/// `/images/...`: list, inspect, history, tag, remove, prune, import, load, save.
+/// `/images/...`: list, inspect, history, tag, remove, prune, import, load, save (pull and push: DistributionRoutes).
 enum ImageRoutes {
     static func handle(_ c: RouteContext) async throws -> Bool {
         let p = c.path
@@ -27,8 +27,6 @@ enum ImageRoutes {
             case ("GET", "history"): try await history(c, name)
             case ("POST", "tag"): try await tag(c, name)
             case ("GET", "get"): try await save(c, names: [name])
-            case ("POST", "push"):
-                throw EngineError(.unavailable, "push is not available in this berthd yet; use `berth save` and `berth load` to move images")
             default: return false
             }
         }
@@ -141,11 +139,8 @@ enum ImageRoutes {
         try await c.json(["ImagesDeleted": deleted.isEmpty ? NSNull() : deleted.map(deleteItem) as Any, "SpaceReclaimed": reclaimed])
     }
 
-    /// `POST /images/create`: `fromSrc=-` imports the request body; `fromImage` pulls.
+    /// `POST /images/create?fromSrc=-` imports the request body (`fromImage` is a pull: DistributionRoutes).
     static func create(_ c: RouteContext) async throws {
-        if let from = c.req.queryValue("fromImage"), !from.isEmpty {
-            throw EngineError(.unavailable, "cannot pull \(from): pulling from registries is not available in this berthd yet; load the image with `berth load` or build it with `berth import`")
-        }
         guard let src = c.req.queryValue("fromSrc") else {
             throw APIError.badRequest("images/create needs fromImage (pull) or fromSrc (import)")
         }

@@ -33,11 +33,9 @@ actor FirewallSync {
             guard let read = state else { break }
             let s = await read()
             let firewall = self.firewall
-            let result = await withCheckedContinuation { (c: CheckedContinuation<NetworkError?, Never>) in
-                Blocking.queue.async {
-                    do throws(NetworkError) { try firewall.apply(s); c.resume(returning: nil) } catch { c.resume(returning: error) }
-                }
-            }
+            let result: NetworkError? = (try? await Blocking.run { () -> NetworkError? in
+                do throws(NetworkError) { try firewall.apply(s); return nil } catch { return error }
+            }) ?? nil
             for c in batch { c.resume(returning: result) }
         }
         running = false

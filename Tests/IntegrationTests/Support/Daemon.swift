@@ -17,10 +17,12 @@ final class Daemon: @unchecked Sendable {
     let extraArguments: [String]
     private(set) var process: Process?
 
-    init(_ extraArguments: [String] = []) throws {
+    /// `netns`: a namespace shared with the test's other servers (a registry, other daemons);
+    /// berthds sharing one run without a bridge or packet filter, which only one may own.
+    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil) throws {
         dir = try TempDir.make("berthd")
-        netns = try NetNS()
-        self.extraArguments = extraArguments
+        netns = try shared ?? NetNS()
+        self.extraArguments = extraArguments + (shared == nil ? [] : ["--bridge", "none", "--firewall", "none"])
         try start()
     }
 
@@ -111,12 +113,13 @@ final class DockerDaemon: @unchecked Sendable {
     let process: Process
     var host: String { "unix://\(dir)/docker.sock" }
 
-    init() throws {
+    init(netns: NetNS? = nil) throws {
         dir = try TempDir.make("dockerd")
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.dockerd)
         process.arguments = ["--data-root", "\(dir)/data", "--exec-root", "\(dir)/exec", "--host", "unix://\(dir)/docker.sock",
                              "--pidfile", "\(dir)/docker.pid", "--bridge=none", "--iptables=false", "--ip-masq=false"]
+        netns?.wrap(process)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -159,6 +162,20 @@ final class NetNS: @unchecked Sendable {
     /// Runs `args` (looked up in PATH) in this namespace, in the test's mount namespace.
     @discardableResult
     func run(_ args: [String]) -> Run.Result { Run.run("/usr/bin/nsenter", ["--net=\(path)"] + args) }
+
+    /// Runs `exe` with `args` and `env` in this namespace.
+    func run(_ exe: String, _ args: [String], env: [String: String] = [:]) -> Run.Result {
+        Run.run("/usr/bin/nsenter", ["--net=\(path)", exe] + args, env: env)
+    }
+
+    /// Makes `p` start inside the namespace. nsenter joins only the network namespace (and
+    /// execs, so the pid is the program's); `ip netns exec` would also remount /sys and hide
+    /// the cgroup hierarchies containers need.
+    func wrap(_ p: Process) {
+        let exe = p.executableURL?.path ?? ""
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        p.arguments = ["--net=\(path)", exe] + (p.arguments ?? [])
+    }
 
     /// Ends a process `spawn` started (SIGKILL: servers may have inherited SIGTERM ignored).
     static func stop(_ p: Process) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthAPI
+import BerthOCI
 import Foundation
 import Glibc
 
@@ -10,6 +11,7 @@ struct Run: ParsableCommand {
     @OptionGroup var options: ContainerOptions
     @Flag(name: .shortAndLong, help: "Run container in background and print container ID") var detach = false
     @Flag(help: "Automatically remove the container when it exits") var rm = false
+    @Option(help: "Pull image before running (always, missing, never)") var pull = "missing"
     @Option(help: "Override the key sequence for detaching a container") var detachKeys: String?
     @Option(help: "Proxy received signals to the process (without -t); --sig-proxy=false to turn off") var sigProxy = true
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
@@ -18,7 +20,7 @@ struct Run: ParsableCommand {
         guard let image = imageAndCommand.first else { throw CLIError("\"berth run\" requires at least 1 argument: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]", exitCode: 125) }
         _ = try AttachStream.keys(detachKeys, exitCode: 125)
         let socket = try DaemonConnection.socketPath()
-        let id = try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: !detach, autoRemove: rm)
+        let id = try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: !detach, autoRemove: rm, pull: pull)
         if detach {
             try ContainerLifecycle.start(socket: socket, id: id)
             print(id)
@@ -37,12 +39,13 @@ struct Create: ParsableCommand {
 
     @OptionGroup var options: ContainerOptions
     @Flag(help: "Automatically remove the container when it exits") var rm = false
+    @Option(help: "Pull image before creating (always, missing, never)") var pull = "missing"
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
     func run() throws {
         guard let image = imageAndCommand.first else { throw CLIError("\"berth create\" requires at least 1 argument", exitCode: 125) }
         let socket = try DaemonConnection.socketPath()
-        print(try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: false, autoRemove: rm))
+        print(try ContainerLifecycle.create(socket: socket, options: options, image: image, command: Array(imageAndCommand.dropFirst()), attach: false, autoRemove: rm, pull: pull))
     }
 }
 
@@ -79,11 +82,15 @@ struct Start: ParsableCommand {
 
 /// The steps `run`, `create` and `start -a` share.
 enum ContainerLifecycle {
-    static func create(socket: String, options: ContainerOptions, image: String, command: [String], attach: Bool, autoRemove: Bool) throws -> String {
+    static func create(socket: String, options: ContainerOptions, image: String, command: [String], attach: Bool, autoRemove: Bool, pull: String = "missing") throws -> String {
         let api = API(client: try UnixHTTPClient(socketPath: socket))
         if autoRemove && !RestartPolicyFlag.isNone(options.restart) {
             throw CLIError("berth: Conflicting options: --restart and --rm", exitCode: 125)
         }
+        guard ["always", "missing", "never"].contains(pull) else {
+            throw CLIError("berth: invalid pull option: '\(pull)': must be one of \"always\", \"missing\" or \"never\"", exitCode: 125)
+        }
+        if pull == "always" { try pullForRun(image) }
         let body = try options.body(image: image, command: command, attach: attach, autoRemove: autoRemove)
         var query: [(String, String)] = []
         if let name = options.name { query.append(("name", name)) }
@@ -92,16 +99,31 @@ enum ContainerLifecycle {
         do {
             resp = try api.call("POST", "/containers/create", query: query, headers: [("Content-Type", "application/json")], body: .data(data))
         } catch let e as CLIError {
-            if e.message.contains("No such image") {
-                FileHandle.standardError.write(Data("Unable to find image '\(image)' locally\n".utf8))
-                throw CLIError("berth: \(e.message).\nPulling from registries is not available yet: load the image with `berth load` or make it with `berth import`.", exitCode: 125)
-            }
-            throw CLIError("berth: \(e.message)", exitCode: 125)
+            guard e.message.contains("No such image"), pull == "missing" else { throw CLIError("berth: \(e.message)", exitCode: 125) }
+            // Like docker: say so, pull (progress on stderr), and create again.
+            let ref = (try? Reference(parsing: image))?.defaultingTag
+            FileHandle.standardError.write(Data("Unable to find image '\(ref?.familiar ?? image)' locally\n".utf8))
+            try pullForRun(image)
+            do {
+                resp = try api.call("POST", "/containers/create", query: query, headers: [("Content-Type", "application/json")], body: .data(data))
+            } catch let e as CLIError { throw CLIError("berth: \(e.message)", exitCode: 125) }
         }
         let obj = try JSONSerialization.jsonObject(with: try resp.readAll()) as? [String: Any] ?? [:]
         for w in obj["Warnings"] as? [String] ?? [] { FileHandle.standardError.write(Data("WARNING: \(w)\n".utf8)) }
         guard let id = obj["Id"] as? String else { throw CLIError("berth: the daemon did not return a container id", exitCode: 125) }
         return id
+    }
+
+    /// The pull `run --pull` does, its progress on stderr as docker shows it.
+    static func pullForRun(_ image: String) throws {
+        do {
+            let ref = try Reference(parsing: image).defaultingTag
+            try Pull.pull(ref, platform: nil, quiet: false, to: ProgressDisplay(fd: 2))
+        } catch let e as CLIError {
+            throw CLIError("berth: \(e.message)", exitCode: 125)
+        } catch let e as OCIError {
+            throw CLIError("berth: \(e.message)", exitCode: 125)
+        }
     }
 
     static func start(socket: String, id: String) throws {

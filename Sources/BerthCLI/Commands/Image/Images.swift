@@ -36,12 +36,18 @@ struct Images: ParsableCommand {
             let created = (img["Created"] as? NSNumber)?.doubleValue ?? 0
             let size = HumanUnits.size((img["Size"] as? NSNumber)?.int64Value ?? 0)
             let repoDigests = img["RepoDigests"] as? [String] ?? []
-            var tags = (img["RepoTags"] as? [String] ?? []).filter { $0 != "<none>:<none>" }
-            if tags.isEmpty { tags = ["<none>:<none>"] }
-            for t in tags {
+            let tags = (img["RepoTags"] as? [String] ?? []).filter { $0 != "<none>:<none>" }
+            var entries: [(repo: String, tag: String)] = tags.map { t in
                 let colon = t.lastIndex(of: ":").flatMap { t[$0...].contains("/") ? nil : $0 }
-                let repo = colon.map { String(t[..<$0]) } ?? t
-                let tag = colon.map { String(t[t.index(after: $0)...]) } ?? "<none>"
+                return (colon.map { String(t[..<$0]) } ?? t, colon.map { String(t[t.index(after: $0)...]) } ?? "<none>")
+            }
+            // Like docker: a repository known only by digest (a pull by digest) gets a row with tag <none>.
+            for d in repoDigests {
+                let repo = String(d.split(separator: "@")[0])
+                if !entries.contains(where: { $0.repo == repo }) { entries.append((repo, "<none>")) }
+            }
+            if entries.isEmpty { entries = [("<none>", "<none>")] }
+            for (repo, tag) in entries {
                 let digest = repoDigests.first { $0.hasPrefix(repo + "@") }.map { String($0.split(separator: "@")[1]) } ?? "<none>"
                 rows.append(["ID": id, "Repository": repo, "Tag": tag, "Digest": digest, "CreatedSince": Output.ago(created),
                              "CreatedAt": Date(timeIntervalSince1970: created).description + " UTC", "Size": size,
