@@ -137,6 +137,10 @@ final class UnixSocket {
                 let received = recv(fd, raw.baseAddress, chunk, 0)
                 let code = errno
                 if received < 0 && code == EINTR { continue }
+                // berthd ends a response it cannot finish by closing the connection; on a unix
+                // socket that arrives as a reset when bytes were still queued on its side. Either
+                // way the stream has ended, and the body says how far it got.
+                if received < 0 && code == ECONNRESET { count = 0; return }
                 if received < 0 { throw TransportError.systemCall("recv", errno: code) }
                 count = received
                 return
