@@ -77,4 +77,17 @@ import Testing
         #expect(bad.stderr.contains("invalid USER mode"), "\(bad.stderr)")
         #expect(d.docker("info", "--format", "{{json .SecurityOptions}}").stdout.contains("name=userns"))
     }
+
+    @Test func lowPortsAreOpenToEveryUserAsInDocker() throws {
+        let remapped = try Fixtures.daemonWithBusybox(options: ["--userns-remap", "\(Self.base):65536"])
+        let plain = try Fixtures.daemonWithBusybox()
+        for d in [remapped, plain] {
+            for user in ["0", "65534"] {
+                // nc fails at once when it may not bind; bound, it waits until timeout ends it.
+                let r = d.berth("run", "--rm", "--user", user, "bb", "sh", "-c",
+                                "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; timeout 1 nc -l -p 80 2>&1; true")
+                #expect(r.stdout.hasPrefix("0\n") && !r.stdout.contains("denied"), "user \(user): \(r.stdout) \(r.stderr)")
+            }
+        }
+    }
 }

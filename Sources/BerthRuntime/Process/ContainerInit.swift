@@ -47,6 +47,7 @@ struct ContainerInit {
         if Namespace.cloneFlags(spec) & Namespace.net != 0 {
             guard berth_loopback_up() == 0 else { throw .sys("bring up the loopback interface") }
         }
+        if spec.namespaces.network != "host" { Self.openLowPorts() }
         // After the parent has put us in our cgroup, so the namespace's root is that cgroup.
         guard berth_unshare(Namespace.cgroup) == 0 else { throw .sys("unshare the cgroup namespace") }
         guard setsid() >= 0 else { throw .sys("setsid") }
@@ -68,6 +69,19 @@ struct ContainerInit {
             }
         }
         try rootfs.harden()
+    }
+}
+
+extension ContainerInit {
+    /// As Docker (20.10+) does for a container with its own network namespace: any user may
+    /// bind ports below 1024 there, so a non-root web server (or a remapped root, which holds
+    /// no capability over a namespace berthd made) can listen on 80. Written by whoever is
+    /// still privileged over the namespace; a kernel without the setting is left as it is.
+    static func openLowPorts() {
+        let fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = write(fd, "0", 1)
+        close(fd)
     }
 }
 

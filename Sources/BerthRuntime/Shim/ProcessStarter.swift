@@ -29,6 +29,7 @@ enum ProcessStarter {
                     }
                     Descriptor.close(netns)
                     netns = -1
+                    ContainerInit.openLowPorts()
                 }
                 staging = try UserNamespaceStaging(spec, userNamespace: userNamespace)
                 try staging?.enter()
