@@ -1,3 +1,4 @@
+import CBerthSys
 import Foundation
 import Glibc
 
@@ -46,6 +47,19 @@ public enum FileSystem {
         } catch {
             throw StoreError(.io, "cannot create directory \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// Marks `dir` as the top of directory hierarchies (chattr +T), so ext4 places each
+    /// directory made inside it in a block group of its own choosing instead of the parent's.
+    /// Without it, a layer unpacked right after another was deleted allocates its inodes in
+    /// the group full of just-freed ones, which ext4 skips one by one for a minute or more:
+    /// pulling a 10k-file layer after `rmi` took 4x as long. Filesystems without the flag
+    /// are left alone.
+    public static func spreadSubdirectories(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = berth_set_topdir(fd)
+        close(fd)
     }
 
     /// rm -rf that does not follow symlinks.

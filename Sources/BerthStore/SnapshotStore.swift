@@ -22,6 +22,7 @@ public final class SnapshotStore: Sendable {
     public init(root: String) throws(StoreError) {
         self.root = root
         try FileSystem.makeDirectory("\(root)/l")
+        FileSystem.spreadSubdirectories(root)
     }
 
     func dir(_ chainID: Digest) -> String { "\(root)/\(chainID.encoded)" }

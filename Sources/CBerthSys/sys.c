@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 
 int berth_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve) {
@@ -63,6 +65,14 @@ ssize_t berth_llistxattrat(int dirfd, const char *name, char *list, size_t size)
 }
 
 int berth_syncfs(int fd) { return syncfs(fd); }
+
+int berth_set_topdir(int fd) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) return -1;
+    if (flags & FS_TOPDIR_FL) return 0;
+    flags |= FS_TOPDIR_FL;
+    return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
 
 long long berth_fs_type(int fd) {
     struct statfs fs;

@@ -32,6 +32,25 @@ import Testing
         #expect(store.all().isEmpty, sourceLocation: sourceLocation)
     }
 
+    /// The snapshot root carries ext4's top-directory flag, so each unpack's directory lands in a
+    /// block group of its own rather than among the inodes a just-deleted layer freed.
+    @Test func snapshotRootSpreadsItsDirectoriesOverBlockGroups() throws {
+        let tmp = try TempDir()
+        let store = try SnapshotStore(root: tmp.at("snapshots"))
+        let lsattr = Process()
+        lsattr.executableURL = URL(fileURLWithPath: "/usr/bin/lsattr")
+        lsattr.arguments = ["-d", store.root]
+        let out = Pipe()
+        lsattr.standardOutput = out
+        lsattr.standardError = FileHandle.nullDevice
+        try lsattr.run()
+        lsattr.waitUntilExit()
+        // Filesystems without inode flags (tmpfs, overlay) answer nothing to lsattr: no claim then.
+        guard lsattr.terminationStatus == 0 else { return }
+        let flags = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first ?? ""
+        #expect(flags.contains("T"), "lsattr shows \(flags)")
+    }
+
     @Test(arguments: Compression.allCases)
     func unpackedLayerHasItsFilesMetadataAndShortLink(compression: Compression) throws {
         let tmp = try TempDir()

@@ -10,6 +10,7 @@ public actor ContainerStore {
     init(root: String) throws {
         self.root = root
         try FileSystem.makeDirectory(root)
+        FileSystem.spreadSubdirectories(root)
         let d = JSONDecoder()
         d.dateDecodingStrategy = .iso8601
         for id in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {

@@ -35,6 +35,10 @@ long long berth_fs_type(int fd);
 /// syncfs(2): flush the filesystem holding fd.
 int berth_syncfs(int fd);
 
+/// Sets FS_TOPDIR_FL (chattr +T) on the directory fd: ext4's Orlov allocator then spreads the
+/// directories made inside it over block groups. 0, or -1 with errno (ENOTTY: not supported).
+int berth_set_topdir(int fd);
+
 /// O_PATH, which Swift's Glibc module does not export.
 extern const int berth_O_PATH;
 
