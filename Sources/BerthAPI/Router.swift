@@ -83,7 +83,7 @@ struct RouteContext: Sendable {
 
     /// Answers with a JSON value built from dictionaries and arrays.
     func json(_ value: Any, status: Int = 200) async throws {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes])
+        let data = try JSONText.data(value)
         try await w.respond(status: status, headers: [("Content-Type", "application/json")], body: ByteBuffer(bytes: data))
     }
 
@@ -98,7 +98,7 @@ struct RouteContext: Sendable {
 
     /// One message of a JSON stream, flushed at once.
     func streamMessage(_ value: [String: Any]) async throws {
-        var data = try JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes])
+        var data = try JSONText.data(value)
         data.append(contentsOf: [0x0d, 0x0a])
         try await w.write(ByteBuffer(bytes: data))
     }

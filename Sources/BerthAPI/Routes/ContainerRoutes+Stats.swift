@@ -36,7 +36,7 @@ extension ContainerRoutes {
 
     /// A JSON object and a newline, as Go's encoder writes them.
     static func line(_ object: [String: Any]) throws -> ByteBuffer {
-        var data = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
+        var data = try JSONText.data(object)
         data.append(0x0a)
         return ByteBuffer(bytes: data)
     }

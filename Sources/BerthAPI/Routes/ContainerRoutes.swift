@@ -129,7 +129,7 @@ enum ContainerRoutes {
         let code = try await c.engine.waitContainer(record.id, condition: condition)
         let err = c.engine.state(record.id).error
         let body: [String: Any] = ["StatusCode": code, "Error": err.map { ["Message": $0] as Any } ?? NSNull()]
-        var data = try JSONSerialization.data(withJSONObject: body)
+        var data = try JSONText.data(body)
         data.append(0x0a)
         try await c.w.write(ByteBuffer(bytes: data))
         try await c.w.end()

@@ -59,7 +59,7 @@ enum EventRoutes {
             m["id"] = e.actorID
             if e.type == "container", let image = e.attributes["image"] { m["from"] = image }
         }
-        var data = try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys, .withoutEscapingSlashes])
+        var data = try JSONText.data(m)
         data.append(0x0a)
         try await c.w.write(ByteBuffer(bytes: data))
     }
