@@ -34,6 +34,10 @@ public final class Engine: Sendable {
     public let execRoot: String
     /// The berth-shim binary berthd starts for each container.
     public let shimPath: String
+    /// What berthd executes to start a shim: `/proc/self/fd/N` of one sealed memfd copy of
+    /// `shimPath` made at startup, which every shim then shares (a shim started from the file
+    /// makes a copy of its own), or `shimPath` when no copy could be made.
+    let shimExecutable: ShimExecutable
     /// Scratch space on the same filesystem as the stores (spooled uploads, archives).
     public let tmpDir: String
     public let startedAt = Date()
@@ -49,6 +53,7 @@ public final class Engine: Sendable {
         registry = RegistryClient(insecure: insecureRegistries)
         self.execRoot = execRoot
         self.shimPath = shimPath
+        shimExecutable = ShimExecutable(path: shimPath)
         containers = try ContainerStore(root: "\(dataRoot)/containers")
         volumes = try VolumeStore(root: "\(dataRoot)/volumes")
         networks = try NetworkStore(root: "\(dataRoot)/networks", options: network)

@@ -10,25 +10,36 @@ import Glibc
 public enum SealedExecutable {
     static let name = "berth-shim"
 
-    /// Re-executes the current program from a sealed memfd unless it already runs from one.
+    /// A sealed memfd (close-on-exec) holding a copy of the executable at `path`. berthd makes
+    /// one and starts every shim from it (`/proc/self/fd/N`), so the shims share its pages
+    /// instead of each copying the binary again.
+    public static func sealedCopy(of path: String) throws(RuntimeError) -> Int32 {
+        let source = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw .sys("open \(path)") }
+        defer { Descriptor.close(source) }
+        let memfd = berth_memfd_create(name)
+        guard memfd >= 0 else { throw .sys("memfd_create") }
+        do throws(RuntimeError) {
+            while let chunk = try Descriptor.read(source, max: 1 << 20), !chunk.isEmpty {
+                try Descriptor.writeAll(memfd, chunk)
+            }
+            guard berth_seal_fd(memfd) == 0 else { throw RuntimeError.sys("seal the copy of \(path)") }
+        } catch {
+            Descriptor.close(memfd)
+            throw error
+        }
+        return memfd
+    }
+
+    /// Re-executes the current program from a sealed memfd unless it already runs from one
+    /// (as it does when berthd started it from its copy).
     /// Returns (continuing unsealed) only if that is impossible, with the reason.
     public static func reexecIfNeeded() -> String? {
         guard let exe = readLink("/proc/self/exe") else { return "readlink /proc/self/exe: \(errorString(errno))" }
         if exe.hasPrefix("/memfd:\(name)") { return nil }
-        let source = Glibc.open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { return "open /proc/self/exe: \(errorString(errno))" }
-        defer { Descriptor.close(source) }
-        let memfd = berth_memfd_create(name)
-        guard memfd >= 0 else { return "memfd_create: \(errorString(errno))" }
+        let memfd: Int32
+        do { memfd = try sealedCopy(of: "/proc/self/exe") } catch { return "copy the shim binary: \(error.message)" }
         defer { Descriptor.close(memfd) }
-        do {
-            while let chunk = try Descriptor.read(source, max: 1 << 20), !chunk.isEmpty {
-                try Descriptor.writeAll(memfd, chunk)
-            }
-        } catch {
-            return "copy the shim binary: \(error.message)"
-        }
-        guard berth_seal_fd(memfd) == 0 else { return "seal the shim copy: \(errorString(errno))" }
         // Libraries found through $ORIGIN must still be found once the origin is a memfd.
         if let slash = exe.lastIndex(of: "/") {
             let dir = String(exe[..<slash])

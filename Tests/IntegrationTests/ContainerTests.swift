@@ -149,6 +149,26 @@ import Testing
         #expect(raw.hasPrefix("{\"log\":\"line1\\n\",\"stream\":\"stdout\",\"time\":\""), "Docker's json-file format: \(raw.prefix(80))")
     }
 
+    /// berthd starts every shim from one sealed memfd copy of berth-shim: the shims run sealed
+    /// (a container can never reach the host's binary through /proc/<pid>/exe) and share one
+    /// copy of its pages rather than each making its own.
+    @Test func shimsRunFromOneSharedSealedCopy() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        var copies: Set<UInt64> = []
+        for name in ["s1", "s2"] {
+            #expect(d.berth("run", "-d", "--name", name, "bb", "sleep", "1000").status == 0)
+            let pid = d.berth("inspect", "-f", "{{.State.Pid}}", name).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let shim = try #require(status.split(separator: "\n").first { $0.hasPrefix("PPid:") }?.split(separator: "\t").last)
+            let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(shim)/exe")
+            #expect(exe.hasPrefix("/memfd:berth-shim"), "shim \(shim) runs \(exe)")
+            var st = stat()
+            #expect(stat("/proc/\(shim)/exe", &st) == 0)
+            copies.insert(UInt64(st.st_ino))
+        }
+        #expect(copies.count == 1, "both shims map the same sealed copy")
+    }
+
     @Test func containersSurviveADaemonCrash() throws {
         let d = try Fixtures.daemonWithBusybox()
         #expect(d.berth("run", "-d", "--name", "live", "bb", "sh", "-c", "echo before; sleep 1000").status == 0)

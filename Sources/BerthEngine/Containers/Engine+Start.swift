@@ -35,7 +35,7 @@ extension Engine {
             try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
             unlink("\(bundle)/state.json")
             let socket = shimSocket(record.id)
-            (shimPid, reportFD) = try await Blocking.run { [shimPath] in try Self.spawnShim(shimPath, bundle: bundle, socket: socket) }
+            (shimPid, reportFD) = try await Blocking.run { [shimExecutable] in try Self.spawnShim(shimExecutable, bundle: bundle, socket: socket) }
         } catch {
             // Nothing ran: waiters (`docker run`'s attach and wait) learn it, and `--rm` removes
             // the container, as Docker does when a start fails.
@@ -85,7 +85,7 @@ extension Engine {
 
     /// Starts berth-shim detached (own session), holding the container until `start`. Returns its
     /// pid and the read end of the pipe its start report will come on.
-    static func spawnShim(_ shimPath: String, bundle: String, socket: String) throws -> (pid: Int32, reportFD: Int32) {
+    static func spawnShim(_ shim: ShimExecutable, bundle: String, socket: String) throws -> (pid: Int32, reportFD: Int32) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw EngineError(.internalError, "pipe: \(String(cString: strerror(errno)))") }
         // Close-on-exec, so no other child berthd spawns meanwhile inherits the shim's pipe.
@@ -102,15 +102,17 @@ extension Engine {
         defer { posix_spawnattr_destroy(&attr) }
         // POSIX_SPAWN_SETSID (0x80): the shim leaves berthd's session and outlives it.
         posix_spawnattr_setflags(&attr, Int16(0x80))
-        let argv = [shimPath, "--bundle", bundle, "--socket", socket, "--wait-for-start"]
+        let argv = [shim.path, "--bundle", bundle, "--socket", socket, "--wait-for-start"]
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, shimPath, &actions, &attr, &cargs, environ)
+        let rc = shim.environment.withUnsafeBufferPointer { env in
+            posix_spawn(&pid, shim.executable, &actions, &attr, &cargs, UnsafeMutablePointer(mutating: env.baseAddress))
+        }
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])
-            throw EngineError(.internalError, "cannot start berth-shim at \(shimPath): \(String(cString: strerror(rc))); install it next to berthd")
+            throw EngineError(.internalError, "cannot start berth-shim at \(shim.path): \(String(cString: strerror(rc))); install it next to berthd")
         }
         shimChildren.withLock { _ = $0.insert(pid) }
         return (pid, fds[0])

@@ -45,8 +45,8 @@ final class ContainerFilesystem: @unchecked Sendable {
     }
 
     /// Mounts a stopped container's filesystem as `spec` describes it in a view process.
-    static func stopped(spec: ContainerSpec, shimPath: String, log: String) throws(EngineError) -> ContainerFilesystem {
-        let view = try RootfsViewProcess.start(spec: spec, shimPath: shimPath, log: log)
+    static func stopped(spec: ContainerSpec, shim: ShimExecutable, log: String) throws(EngineError) -> ContainerFilesystem {
+        let view = try RootfsViewProcess.start(spec: spec, shim: shim, log: log)
         let fd = open("/proc/\(view.pid)/root\(spec.rootfs.mountPoint)", berth_O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             let e = EngineError(.internalError, "cannot open the container's filesystem: \(String(cString: strerror(errno)))")
@@ -72,7 +72,7 @@ struct RootfsViewProcess {
     let stdin: Int32
     let pidfd: Int32
 
-    static func start(spec: ContainerSpec, shimPath: String, log: String) throws(EngineError) -> RootfsViewProcess {
+    static func start(spec: ContainerSpec, shim: ShimExecutable, log: String) throws(EngineError) -> RootfsViewProcess {
         func failure(_ what: String) -> EngineError {
             EngineError(.internalError, "cannot mount the container's filesystem: \(what): \(String(cString: strerror(errno)))")
         }
@@ -88,18 +88,20 @@ struct RootfsViewProcess {
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        let argv = [shimPath, "--view"]
+        let argv = [shim.path, "--view"]
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, shimPath, &actions, nil, &cargs, environ)
+        let rc = shim.environment.withUnsafeBufferPointer { env in
+            posix_spawn(&pid, shim.executable, &actions, nil, &cargs, UnsafeMutablePointer(mutating: env.baseAddress))
+        }
         Glibc.close(input[0])
         Glibc.close(output[1])
         defer { Glibc.close(output[0]) }
         guard rc == 0 else {
             Glibc.close(input[1])
             errno = rc
-            throw failure("start \(shimPath)")
+            throw failure("start \(shim.path)")
         }
         // The child is not reaped before it exits, so the pid is still its own.
         let view = RootfsViewProcess(pid: pid, stdin: input[1], pidfd: berth_pidfd_open(pid))

@@ -32,9 +32,9 @@ extension Engine {
             }
         }
         let spec = try await viewSpec(r)
-        let shimPath = self.shimPath
+        let shim = shimExecutable
         let log = "\(containers.bundle(r.id))/shim.log"
-        return try await Blocking.run { try ContainerFilesystem.stopped(spec: spec, shimPath: shimPath, log: log) }
+        return try await Blocking.run { try ContainerFilesystem.stopped(spec: spec, shim: shim, log: log) }
     }
 
     /// What the view process mounts for a stopped container: its overlay, binds, volumes,
