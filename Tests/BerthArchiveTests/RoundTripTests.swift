@@ -55,11 +55,12 @@ struct UpperDir {
         try file("café.txt", "ünïcode", mode: 0o644)
         try file("zero", "", mode: 0o444)
 
-        // Fixed times, set last and on directories after their children.
+        // Fixed times, set last and on directories after their children (whiteouts too: their
+        // markers carry the device's time, which would differ between two trees built a second apart).
         for (rel, t) in [("bin/tool", 1_600_000_001), ("bin/pair-a", 1_600_000_002), ("bin/link", 1_600_000_003),
                          ("etc/conf", 1_600_000_004), ("dev/null", 1_600_000_005), ("dev/sda", 1_600_000_006),
                          ("dev/fifo", 1_600_000_007), ("long/" + longName, 1_600_000_008), ("café.txt", 1_600_000_009),
-                         ("zero", 1_600_000_010), ("bin", 1_500_000_001), ("etc", 1_500_000_002), ("dev", 1_500_000_003),
+                         ("zero", 1_600_000_010), ("gone", 1_600_000_011), ("etc/removed", 1_600_000_012), ("bin", 1_500_000_001), ("etc", 1_500_000_002), ("dev", 1_500_000_003),
                          ("empty", 1_500_000_004), ("long", 1_500_000_005)] {
             var times = [timespec(tv_sec: t, tv_nsec: 0), timespec(tv_sec: t, tv_nsec: 123_456_789)]
             try check(utimensat(AT_FDCWD, top + "/" + rel, &times, AT_SYMLINK_NOFOLLOW), "utimensat \(rel)")
