@@ -48,7 +48,7 @@ final class RegistryHandler: Sendable {
         } catch {
             let failure = error as? RegistryError ?? RegistryError(.unsupported, "internal error: \(error)", status: 500)
             guard !writer.headWritten else {
-                log.record(user: user, method: request.method, target: target, status: 0, bytes: 0, started: started)
+                log.record(user: user, method: request.method, target: target, status: 0, bytes: 0, started: started, failure: "\(error)")
                 throw error
             }
             var headers = [("Content-Type", "application/json")]
@@ -118,7 +118,11 @@ final class RegistryHandler: Sendable {
 
     /// An empty response with headers.
     func empty(_ writer: ResponseWriter, status: Int, headers: [(String, String)]) async throws -> Outcome {
-        try await writer.respond(status: status, headers: headers)
+        do {
+            try await writer.respond(status: status, headers: headers)
+        } catch let error as ChannelError where error == .ioOnClosedChannel && writer.headWritten {
+            // With `Content-Length: 0` the head is the whole response: a client may close before the end is flushed.
+        }
         return Outcome(status: status)
     }
 }

@@ -18,11 +18,11 @@ final class RequestLog: Sendable {
         }
     }
 
-    func record(user: String?, method: String, target: String, status: Int, bytes: Int64, started: ContinuousClock.Instant) {
+    func record(user: String?, method: String, target: String, status: Int, bytes: Int64, started: ContinuousClock.Instant, failure: String? = nil) {
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         let time = Date().formatted(.iso8601)
-        let line = "\(time) \(user ?? "-") \"\(method) \(target)\" \(status) \(bytes) \(ms)ms\n"
+        let line = "\(time) \(user ?? "-") \"\(method) \(target)\" \(status) \(bytes) \(ms)ms\(failure.map { " failed after the response head: \($0)" } ?? "")\n"
         lock.withLock { _ in
             _ = line.withCString { write(fd, $0, strlen($0)) }
         }

@@ -18,6 +18,13 @@ import Testing
         })
     }
 
+    /// The value of header `name` in `curl -i` output (its lines end in CRLF, one Swift Character).
+    func header(_ result: Run.Result, _ name: String) -> String {
+        let prefix = name.lowercased() + ":"
+        return result.stdout.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix(prefix) }
+            .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+
     @Test func dockerPushesABuiltImageThatBerthPullsAndRunsAndOnlyNewLayersMove() throws {
         let ns = try NetNS()
         let registry = try BerthRegistryProcess(netns: ns)
@@ -73,9 +80,9 @@ import Testing
         let digest = push.lines.first { $0.hasPrefix("1: digest: sha256:") }?.split(separator: " ")[2].description ?? ""
 
         // A child image: one more layer on top. Its push uploads that layer and the config only.
-        #expect(d.berth("run", "--name", "c", "--network", "none", name, "sh", "-c", "echo changed > /changed").status == 0)
+        #expect(d.berth("run", "--name", "c1", "--network", "none", name, "sh", "-c", "echo changed > /changed").status == 0)
         let child = "\(registry.host)/lab/bb:2"
-        #expect(d.berth("commit", "c", child).status == 0)
+        #expect(d.berth("commit", "c1", child).status == 0)
         registry.clearLog()
         let push2 = d.berth("push", child)
         #expect(push2.status == 0, "\(push2.stderr)")
@@ -131,7 +138,7 @@ import Testing
         let digest = "sha256:" + Fixtures.sha256(file: "\(work)/blob")
         let start = registry.curl("/v2/raw/blobs/uploads/", "-i", "-X", "POST")
         #expect(start.stdout.hasPrefix("HTTP/1.1 202"), "\(start.stdout)")
-        let location = start.lines.first { $0.lowercased().hasPrefix("location:") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let location = header(start, "Location")
         let p1 = registry.curl(location, "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH", "-H", "Content-Range: 0-999", "--data-binary", "@\(work)/part1")
         #expect(p1.stdout == "202")
         let skip = registry.curl(location, "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH", "-H", "Content-Range: 1500-2999", "--data-binary", "@\(work)/part2")
@@ -141,7 +148,7 @@ import Testing
         #expect(registry.curl("/v2/raw/blobs/\(digest)", "-o", "/dev/null", "-w", "%{http_code}", "-I").stdout == "404", "a failed upload leaves no blob")
 
         let again = registry.curl("/v2/raw/blobs/uploads/", "-i", "-X", "POST")
-        let location2 = again.lines.first { $0.lowercased().hasPrefix("location:") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let location2 = header(again, "Location")
         #expect(registry.curl(location2, "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH", "-H", "Content-Range: 0-999", "--data-binary", "@\(work)/part1").stdout == "202")
         let put = registry.curl(location2 + "?digest=\(digest)", "-i", "-X", "PUT", "--data-binary", "@\(work)/part2")
         #expect(put.stdout.hasPrefix("HTTP/1.1 201"), "\(put.stdout)")
@@ -171,7 +178,7 @@ import Testing
         }
         let head = registry.curl("/v2/raw/manifests/a", "-I")
         #expect(head.stdout.contains("Content-Type: application/vnd.oci.image.manifest.v1+json"))
-        let manifestDigest = head.lines.first { $0.hasPrefix("Docker-Content-Digest:") }?.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let manifestDigest = header(head, "Docker-Content-Digest")
         #expect(manifestDigest.hasPrefix("sha256:"))
 
         // Tags page by page, with a Link to the next page.
@@ -234,12 +241,12 @@ import Testing
         #expect(registry.log.contains(" alice \"PUT /v2/auth/one/manifests/1\" 201"), "\(registry.log)")
 
         // A second image sharing nothing but the config's base; then the first is deleted and collected.
-        #expect(d.berth("run", "--name", "c", "--network", "none", one, "sh", "-c", "echo 2 > /two").status == 0)
+        let run = d.berth("run", "--name", "c1", "--network", "none", one, "sh", "-c", "echo 2 > /two")
+        #expect(run.status == 0, "\(run.stderr)")
         let two = "\(registry.host)/auth/two:1"
-        #expect(d.berth("commit", "c", two).status == 0)
+        #expect(d.berth("commit", "c1", two).status == 0)
         #expect(Run.run(Binaries.berth, ["push", two], env: ["BERTH_HOST": d.host, "DOCKER_CONFIG": config]).status == 0)
-        let oneDigest = registry.curl("/v2/auth/one/manifests/1", "-I", "-u", "alice:s3cret").lines
-            .first { $0.hasPrefix("Docker-Content-Digest:") }?.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let oneDigest = header(registry.curl("/v2/auth/one/manifests/1", "-I", "-u", "alice:s3cret"), "Docker-Content-Digest")
         #expect(registry.curl("/v2/auth/one/manifests/\(oneDigest)", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", "-u", "alice:s3cret").stdout == "202")
         let busy = registry.berth("registry", "gc", "--root", registry.root)
         #expect(busy.status != 0 && busy.stderr.contains("in use"), "gc refuses a root a server holds: \(busy.stderr)")
@@ -266,7 +273,7 @@ import Testing
         try blob.prefix(1 << 19).write(to: URL(fileURLWithPath: "\(work)/half"))
         let plain = try BerthRegistryProcess(netns: ns)
         let session = plain.curl("/v2/k/blobs/uploads/", "-i", "-X", "POST")
-        let location = session.lines.first { $0.lowercased().hasPrefix("location:") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let location = header(session, "Location")
         #expect(plain.curl(location, "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH", "--data-binary", "@\(work)/half").stdout == "202")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(plain.root)/ingest")) ?? []).count == 1)
         plain.kill9()
