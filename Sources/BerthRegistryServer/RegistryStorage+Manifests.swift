@@ -92,7 +92,7 @@ extension RegistryStorage {
     /// Deletes a tag, or a manifest by digest together with the tags pointing at it.
     func deleteManifest(_ name: String, reference: String) throws(RegistryError) {
         if !reference.contains(":") {
-            guard unlink(tagLink(name, reference)) == 0 else { throw unknownManifest(name, reference) }
+            guard RegistryNames.isValidTag(reference), unlink(tagLink(name, reference)) == 0 else { throw unknownManifest(name, reference) }
             return
         }
         let stored = try manifest(name, reference: reference)
