@@ -62,9 +62,20 @@ import Testing
         let run = d.berth("run", "--rm", "--network", "none", app)
         #expect(run.stdout == "built by docker\n", "\(run.stderr)")
 
-        // The page at / lists both repositories with a pull each.
+        // And back the other way: berth pushes, docker pulls and runs.
+        let fromBerth = "\(registry.host)/team/from-berth:1"
+        #expect(d.berth("tag", app, fromBerth).status == 0)
+        let bpush = d.berth("push", fromBerth)
+        #expect(bpush.status == 0, "\(bpush.stderr)")
+        #expect(bpush.stdout.contains("Mounted from") || bpush.stdout.contains("Layer already exists"), "\(bpush.stdout)")
+        let dpull = dk.docker("pull", fromBerth)
+        #expect(dpull.status == 0, "\(dpull.stderr)")
+        let drun = dk.docker("run", "--rm", "--network", "none", fromBerth)
+        #expect(drun.stdout == "built by docker\n", "\(drun.stderr)")
+
+        // The page at / lists the repositories with their pulls.
         let page = registry.curl("/")
-        #expect(page.stdout.contains("<h2>team/app</h2>") && page.stdout.contains("<h2>team/base</h2>"), "\(page.stdout)")
+        #expect(page.stdout.contains("<h2>team/app</h2>") && page.stdout.contains("<h2>team/base</h2>") && page.stdout.contains("<h2>team/from-berth</h2>"), "\(page.stdout)")
         #expect(page.stdout.contains("1 tag, ") && page.stdout.contains("<th>Pulls</th>"))
     }
 
