@@ -84,7 +84,7 @@ extension RegistryHandler {
             throw RegistryError(.digestInvalid, "only sha256 digests are supported")
         }
         do {
-            try await Blocking.run { try blobWriter.commit(expected: expected) }
+            _ = try await Blocking.run { try blobWriter.commit(expected: expected) }
         } catch let error as StoreError {
             throw RegistryError(.digestInvalid, error.message)
         }
