@@ -37,6 +37,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // Debian's libcrypt-dev (libxcrypt), for bcrypt htpasswd entries.
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        // berth's own registry: the OCI distribution API over the BerthAPI transport, on TCP with optional TLS.
+        .target(name: "BerthRegistryServer", dependencies: [
+            "BerthAPI", "BerthOCI", "BerthStore", "CCrypt",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "BerthEngine", dependencies: [
             "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -53,7 +61,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
-            "BerthAPI", "BerthOCI", "BerthArchive",
+            "BerthAPI", "BerthOCI", "BerthArchive", "BerthRegistryServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
@@ -69,6 +77,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI"]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI"]),
+        .testTarget(name: "BerthRegistryServerTests", dependencies: ["BerthRegistryServer", "BerthOCI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["BerthOCI"]),
     ],
     swiftLanguageModes: [.v6]

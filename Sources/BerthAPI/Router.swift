@@ -56,7 +56,6 @@ public struct EngineAPI: Sendable {
         case "plugins": return "plugins"
         case "session": return "BuildKit sessions"
         case "distribution": return "registry distribution lookups"
-        case "images" where parts.last == "search": return "image search"
         case "containers" where parts.count == 3:
             switch parts[2] {
             case "attach" where method == "GET": return "attaching over websockets"

@@ -7,7 +7,7 @@ extension RepositorySession {
     /// The token scope: this repository with the session's actions, and `pull` on the
     /// repositories a mount reads from.
     var scopes: [String] {
-        guard !repository.isEmpty else { return [] }
+        guard !repository.isEmpty else { return actions == ["catalog"] ? ["registry:catalog:*"] : [] }
         let sources = state.withLock { $0.mountSources }.sorted()
         return ["repository:\(repository):\(actions.joined(separator: ","))"] + sources.map { "repository:\($0):pull" }
     }

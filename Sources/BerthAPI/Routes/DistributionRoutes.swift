@@ -11,6 +11,8 @@ enum DistributionRoutes {
         switch (c.method, c.path) {
         case ("POST", "/auth"):
             try await login(c)
+        case ("GET", "/images/search"):
+            try await search(c)
         case ("POST", "/images/create"):
             guard let from = c.req.queryValue("fromImage"), !from.isEmpty else { return false }
             try await pull(c, from: from)
@@ -58,6 +60,36 @@ enum DistributionRoutes {
         let creds = try credentials(c)
         let engine = c.engine
         try await transfer(c) { events in try await engine.push(ref, tag: tag, credentials: creds, events: events) }
+    }
+
+    /// `GET /images/search?term=&limit=&filters=`: repositories of a registry's catalog matching the term.
+    static func search(_ c: RouteContext) async throws {
+        guard let term = c.req.queryValue("term"), !term.isEmpty else { throw APIError.badRequest("a search term is required") }
+        var limit = 25
+        if let text = c.req.queryValue("limit"), !text.isEmpty {
+            guard let n = Int(text), (1...100).contains(n) else { throw APIError.badRequest("limit \(text) is outside the range of [1, 100]") }
+            limit = n
+        }
+        let filters = try c.filters()
+        for key in filters.keys where !["is-official", "is-automated", "stars"].contains(key) {
+            throw APIError.badRequest("invalid filter '\(key)'")
+        }
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = filters[key]?.first else { return nil }
+            guard let b = Bool(value.lowercased()) else { throw APIError.badRequest("invalid filter '\(key)=\(value)'") }
+            return b
+        }
+        let official = try flag("is-official"), automated = try flag("is-automated")
+        let stars = try filters["stars"]?.first.map { text throws -> Int in
+            guard let n = Int(text) else { throw APIError.badRequest("invalid filter 'stars=\(text)'") }
+            return n
+        }
+        let results = try await c.engine.search(term, limit: limit, credentials: try credentials(c)).filter {
+            (official == nil || $0.isOfficial == official) && (automated == nil || $0.isAutomated == automated) && $0.starCount >= (stars ?? 0)
+        }
+        try await c.json(results.map {
+            ["name": $0.name, "description": $0.description, "star_count": $0.starCount, "is_official": $0.isOfficial, "is_automated": $0.isAutomated] as [String: Any]
+        })
     }
 
     static func login(_ c: RouteContext) async throws {

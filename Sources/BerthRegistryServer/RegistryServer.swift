@@ -1,0 +1,91 @@
+import BerthAPI
+import BerthStore
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// `berth registry serve`: the OCI distribution API over HTTP or HTTPS, storing under one root directory.
+public struct RegistryServer: Sendable {
+    /// How the server is set up (the command's flags).
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 5000
+        public var root: String
+        public var tlsCertificate: String?
+        public var tlsKey: String?
+        public var htpasswd: String?
+        public var readOnly = false
+        /// Request log file; nil logs to stderr.
+        public var logPath: String?
+
+        public init(root: String) { self.root = root }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Parses `--addr`: `host:port`, `:port` (all addresses) or `[v6]:port`.
+    public static func parseAddress(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw RegistryServerError("invalid --addr \(text): expected HOST:PORT, like 127.0.0.1:5000")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Opens the root (taking its lock), binds and serves until cancelled.
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        try FileSystem.makeDirectory(options.root, mode: 0o755)
+        let lock = try RootLock(root: options.root, purpose: "serving it")
+        let storage = try RegistryStorage(root: options.root)
+        // No upload can be in flight yet: what a killed server left half-written goes.
+        storage.content.removeStaleIngests(keepingPartialsFor: 0)
+        let htpasswd = try options.htpasswd.map { try Htpasswd(path: $0) }
+        let handler = RegistryHandler(storage: storage, htpasswd: htpasswd, readOnly: options.readOnly, log: try RequestLog(path: options.logPath))
+        let prelude = try tlsPrelude()
+        let server = TCPHTTPServer(
+            host: options.host, port: options.port,
+            defaultHeaders: [("Docker-Distribution-API-Version", "registry/2.0")],
+            prelude: prelude,
+            handler: { request, body, writer in try await handler.handle(request, body, writer) }
+        )
+        let uploads = handler.uploads
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(onListening: onListening) }
+            group.addTask {
+                // Abandoned uploads are dropped after an hour.
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(300))
+                    await uploads.expire(olderThan: 3600)
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// A TLS handler for each connection when `--tls-cert` and `--tls-key` are given.
+    func tlsPrelude() throws -> TCPHTTPServer.Prelude? {
+        switch (options.tlsCertificate, options.tlsKey) {
+        case (nil, nil):
+            return nil
+        case (let cert?, let key?):
+            let chain: [NIOSSLCertificate]
+            let privateKey: NIOSSLPrivateKey
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(cert)
+                privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            } catch {
+                throw RegistryServerError("cannot load the TLS certificate \(cert) or key \(key): \(error)")
+            }
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            let context = try NIOSSLContext(configuration: configuration)
+            return { channel in try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+        default:
+            throw RegistryServerError("--tls-cert and --tls-key must be given together")
+        }
+    }
+}
