@@ -1,0 +1,51 @@
+extension Dockerfile {
+    /// Parses a Dockerfile as BuildKit's frontend does. Never crashes or loops on arbitrary input;
+    /// the first problem is thrown with the file, line and instruction.
+    public static func parse(_ text: String, file: String = "Dockerfile") throws(DockerfileError) -> Dockerfile {
+        var reader = LineReader(text)
+        var globalArgs: [ArgDeclaration] = []
+        var stages: [Stage] = []
+        var sawInstruction = false
+        while true {
+            let logical: LineReader.LogicalLine?
+            do { logical = try reader.nextLogicalLine() } catch {
+                throw error.located(at: SourceLocation(file: file, line: reader.lastLine), instruction: nil)
+            }
+            guard let logical else { break }
+            sawInstruction = true
+            let location = SourceLocation(file: file, line: logical.line)
+            var parser = InstructionParser(escape: reader.escape, location: location)
+            let parsed: InstructionParser.Parsed
+            do { parsed = try parser.parse(logical.text, reader: &reader) } catch {
+                throw error.located(at: location, instruction: parser.keyword)
+            }
+            switch parsed {
+            case .from(let base, let name, let platform):
+                if let name, stages.contains(where: { $0.name == name }) {
+                    throw DockerfileError(location: location, instruction: "FROM",
+                                          message: "duplicate stage name \"\(name)\". Give each stage its own name")
+                }
+                stages.append(Stage(index: stages.count, name: name, base: base, platform: platform, location: location, instructions: []))
+            case .instruction(let instruction):
+                if stages.isEmpty {
+                    guard case .arg(let args) = instruction.command else {
+                        throw DockerfileError(location: location, instruction: instruction.command.keyword,
+                                              message: "instruction before the first FROM. A Dockerfile must start with FROM; only ARG may come before it")
+                    }
+                    globalArgs += args
+                } else {
+                    stages[stages.count - 1].instructions.append(instruction)
+                }
+            }
+        }
+        guard sawInstruction else {
+            throw DockerfileError(location: SourceLocation(file: file, line: max(reader.lastLine, 1)),
+                                  message: "the file has no instructions. A Dockerfile needs at least a FROM line, e.g. `FROM debian:bookworm`")
+        }
+        guard !stages.isEmpty else {
+            throw DockerfileError(location: SourceLocation(file: file, line: max(reader.lastLine, 1)),
+                                  message: "no FROM instruction. Add `FROM <image>` after the ARGs")
+        }
+        return Dockerfile(globalArgs: globalArgs, stages: stages, escape: Character(reader.escape))
+    }
+}
