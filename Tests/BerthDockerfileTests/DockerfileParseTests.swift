@@ -215,6 +215,17 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(run.location.line == 3)
     }
 
+    @Test func triggersFromAnImageConfig() throws {
+        let location = SourceLocation(file: "Dockerfile", line: 1)
+        let trigger = try Instruction.parseTrigger("COPY . /app", location: location)
+        #expect(trigger.command == .copy(CopyCommand(sources: ["."], destination: "/app")))
+        #expect(trigger.location == location)
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("FROM x", location: location) }
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("ONBUILD RUN x", location: location) }
+        // A heredoc marker in a trigger is just a word.
+        #expect(try Instruction.parseTrigger("RUN cat <<EOF", location: location).command == .run(RunCommand(form: .shell("cat <<EOF"))))
+    }
+
     @Test func escapeDirectiveWithBacktick() throws {
         let file = try Dockerfile.parse("""
         # escape=`

@@ -49,3 +49,21 @@ extension Dockerfile {
         return Dockerfile(globalArgs: globalArgs, stages: stages, escape: Character(reader.escape))
     }
 }
+
+extension Instruction {
+    /// One ONBUILD trigger as an image's config stores it (`"RUN make"`), parsed as the line after
+    /// `ONBUILD` would be: FROM, MAINTAINER and ONBUILD are refused, heredocs are not read.
+    public static func parseTrigger(_ text: String, location: SourceLocation, escape: Character = "\\") throws(DockerfileError) -> Instruction {
+        var parser = InstructionParser(escape: escape.unicodeScalars.first ?? "\\", location: location)
+        var reader = LineReader("")
+        do throws(DockerfileError) {
+            guard case .instruction(let instruction) = try parser.parse("ONBUILD " + text, reader: &reader),
+                  case .onbuild(let trigger) = instruction.command else {
+                throw DockerfileError(message: "\"\(text)\" is not an ONBUILD trigger")
+            }
+            return trigger
+        } catch {
+            throw error.located(at: location, instruction: "ONBUILD")
+        }
+    }
+}

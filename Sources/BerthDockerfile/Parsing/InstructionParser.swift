@@ -312,7 +312,7 @@ struct HeredocMarker {
         chomp = scalars.first == "-"
         if chomp { scalars = scalars.dropFirst() }
         guard !scalars.isEmpty, !scalars.contains("<") else { return nil }
-        // The delimiter is the word with its quotes and escapes removed; any quoting turns expansion off.
+        // The delimiter is the word with its quotes and escapes removed; any quote turns expansion off.
         var name = String.UnicodeScalarView()
         var quote: Unicode.Scalar?
         var quoted = false
@@ -324,7 +324,7 @@ struct HeredocMarker {
                 quote = c
                 quoted = true
             } else if c == escape {
-                quoted = true
+                // As in BuildKit, only quotes turn expansion off; an escape just keeps the next character.
                 if let next = iterator.next() { name.append(next) }
             } else {
                 name.append(c)
