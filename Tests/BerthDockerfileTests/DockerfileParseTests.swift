@@ -64,6 +64,17 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(run.original == "RUN apt-get update &&     apt-get install -y         curl       git")
     }
 
+    @Test func warningsLikeBuildKits() throws {
+        let file = try Dockerfile.parse("FROM alpine\nMAINTAINER me\nENV a b\nENV c=d\nRUN a \\\n\n  b\nLABEL x y")
+        #expect(file.warnings == [
+            "Dockerfile:2: MAINTAINER: MAINTAINER is deprecated. Use LABEL org.opencontainers.image.authors=\"...\" instead",
+            "Dockerfile:3: ENV: \"ENV key=value\" should be used instead of legacy \"ENV key value\" format (a)",
+            "Dockerfile:5: RUN: empty continuation line found. Remove the blank line; BuildKit will refuse it in a future release",
+            "Dockerfile:8: LABEL: \"LABEL key=value\" should be used instead of legacy \"LABEL key value\" format",
+        ])
+        #expect(try Dockerfile.parse("FROM a\nRUN x").warnings.isEmpty)
+    }
+
     @Test func keywordsAreCaseInsensitive() throws {
         let cmds = try commands("from alpine\nrUn echo hi\nWorkDir /app\ncmd [\"sh\"]")
         #expect(cmds == [.run(RunCommand(form: .shell("echo hi"))), .workdir("/app"), .cmd(.exec(["sh"]))])

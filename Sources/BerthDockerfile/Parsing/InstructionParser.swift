@@ -12,6 +12,8 @@ struct InstructionParser {
     let location: SourceLocation
     /// The keyword being parsed, for errors (upper-cased once known).
     private(set) var keyword: String?
+    /// ENV or LABEL was written in the legacy `key value` form.
+    private(set) var usedLegacyKeyValue = false
 
     init(escape: Unicode.Scalar, location: SourceLocation) {
         self.escape = escape
@@ -200,7 +202,7 @@ struct InstructionParser {
 
     // MARK: - Pieces
 
-    private func nameValues(_ rest: String, keyword: String) throws(DockerfileError) -> [KeyValue] {
+    private mutating func nameValues(_ rest: String, keyword: String) throws(DockerfileError) -> [KeyValue] {
         let words = Words.quoted(rest, escape: escape)
         guard let first = words.first else { throw DockerfileError(message: "\(keyword) requires at least one argument") }
         if !first.contains("=") {
@@ -211,6 +213,7 @@ struct InstructionParser {
             guard !value.isEmpty else {
                 throw DockerfileError(message: "\(keyword) must have two arguments. Write `\(keyword) name=value`")
             }
+            usedLegacyKeyValue = true
             return [KeyValue(key: String(String.UnicodeScalarView(key)), value: value)]
         }
         var pairs: [KeyValue] = []
