@@ -233,8 +233,15 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(trigger.location == location)
         #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("FROM x", location: location) }
         #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("ONBUILD RUN x", location: location) }
-        // A heredoc marker in a trigger is just a word.
-        #expect(try Instruction.parseTrigger("RUN cat <<EOF", location: location).command == .run(RunCommand(form: .shell("cat <<EOF"))))
+        // A trigger with a heredoc carries its body on the following lines, as the ONBUILD line's text does.
+        let file = try Dockerfile.parse("FROM a\nONBUILD RUN cat <<EOF\nhello\nEOF\nRUN true")
+        #expect(file.stages[0].instructions.count == 2)
+        guard case .onbuild(let stored) = file.stages[0].instructions[0].command else { Issue.record("ONBUILD"); return }
+        #expect(file.stages[0].instructions[0].original == "ONBUILD RUN cat <<EOF\nhello\nEOF")
+        #expect(stored.original == "RUN cat <<EOF\nhello\nEOF")
+        let reparsed = try Instruction.parseTrigger(stored.original, location: location)
+        #expect(reparsed.command == .run(RunCommand(form: .shell("cat <<EOF"), heredocs: [Heredoc(name: "EOF", content: "hello\n", expand: true, chomp: false)])))
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("RUN cat <<EOF", location: location) }
     }
 
     @Test func escapeDirectiveWithBacktick() throws {

@@ -69,13 +69,16 @@ extension Dockerfile {
 }
 
 extension Instruction {
-    /// One ONBUILD trigger as an image's config stores it (`"RUN make"`), parsed as the line after
-    /// `ONBUILD` would be: FROM, MAINTAINER and ONBUILD are refused, heredocs are not read.
+    /// One ONBUILD trigger as an image's config stores it (`"RUN make"`, heredoc bodies on the lines
+    /// after it), parsed as the line after `ONBUILD` would be: FROM, MAINTAINER and ONBUILD are refused.
     public static func parseTrigger(_ text: String, location: SourceLocation, escape: Character = "\\") throws(DockerfileError) -> Instruction {
         var parser = InstructionParser(escape: escape.unicodeScalars.first ?? "\\", location: location)
-        var reader = LineReader("")
+        var reader = LineReader(text)
         do throws(DockerfileError) {
-            guard case .instruction(let instruction) = try parser.parse("ONBUILD " + text, reader: &reader),
+            guard let line = try reader.nextLogicalLine() else {
+                throw DockerfileError(message: "ONBUILD requires at least one argument")
+            }
+            guard case .instruction(let instruction) = try parser.parse("ONBUILD " + line.text, reader: &reader),
                   case .onbuild(let trigger) = instruction.command else {
                 throw DockerfileError(message: "\"\(text)\" is not an ONBUILD trigger")
             }

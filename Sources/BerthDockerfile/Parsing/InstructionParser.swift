@@ -45,7 +45,6 @@ struct InstructionParser {
         func heredocs(in words: [String]) throws(DockerfileError) -> (markers: Set<Int>, docs: [Heredoc]) {
             var markers: Set<Int> = []
             var docs: [Heredoc] = []
-            guard !isTrigger else { return (markers, docs) }
             for (index, word) in words.enumerated() {
                 guard let marker = HeredocMarker(word, escape: escape) else { continue }
                 guard let body = reader.heredocBody(name: marker.name, chomp: marker.chomp) else {
@@ -193,6 +192,8 @@ struct InstructionParser {
             guard case .instruction(let inner) = try trigger.parse(triggerText, reader: &reader, isTrigger: true) else {
                 throw Self.notATrigger("FROM")
             }
+            // The trigger's heredoc bodies belong to the ONBUILD line's text too.
+            original = String(trimmed.unicodeScalars.dropLast(triggerText.unicodeScalars.count)) + inner.original
             command = .onbuild(inner)
         default:
             throw DockerfileError(message: "unknown instruction: \(name)")
@@ -257,7 +258,7 @@ struct InstructionParser {
         var retries: Int?
         if let text = flags.strings["retries"] {
             guard let value = Int(text) else { throw DockerfileError(message: "--retries must be a whole number, not \"\(text)\"") }
-            guard value >= 0 else { throw DockerfileError(message: "--retries cannot be negative (\(value))") }
+            guard value >= 1 else { throw DockerfileError(message: "--retries must be at least 1 (not \(value))") }
             retries = value
         }
         let scalars = rest.unicodeScalars
