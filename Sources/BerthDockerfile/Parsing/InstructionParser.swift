@@ -113,6 +113,9 @@ struct InstructionParser {
             var sources = words
             if !isJSON {
                 let found = try heredocs(in: words)
+                if found.markers.contains(words.count - 1) {
+                    throw DockerfileError(message: "\(name) cannot accept a heredoc as destination. Write `\(name) <<EOF /path/to/file`")
+                }
                 docs = found.docs
                 sources = words.enumerated().filter { !found.markers.contains($0.offset) }.map(\.element)
             }
