@@ -31,7 +31,8 @@ struct InstructionParser {
         let name = String(String.UnicodeScalarView(word)).uppercased()
         let afterKeyword = String(String.UnicodeScalarView(scalars.dropFirst(word.count).drop(while: isSpace)))
         guard Self.keywords.contains(name) else {
-            throw DockerfileError(instruction: nil, message: "unknown instruction: \(String(String.UnicodeScalarView(word)))" + Self.suggestion(for: name))
+            let shown = String(String.UnicodeScalarView(word.prefix(64))) + (word.count > 64 ? "..." : "")
+            throw DockerfileError(instruction: nil, message: "unknown instruction: \(shown)" + Self.suggestion(for: name))
         }
         keyword = name
         let (flagWords, rest) = Words.extractFlags(afterKeyword)
