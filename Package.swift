@@ -24,6 +24,8 @@ let package = Package(
         // Debian's libseccomp-dev, for the seccomp filter.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The Dockerfile front end: parser, variable expansion, .dockerignore, repo2docker recipes. Foundation only.
+        .target(name: "BerthDockerfile"),
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
@@ -67,6 +69,7 @@ let package = Package(
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
         .executableTarget(name: "berth-shim", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthDockerfileTests", dependencies: ["BerthDockerfile"]),
         .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
