@@ -56,6 +56,8 @@ enum NetworkRoutes {
         if let s = r.subnet {
             var entry: [String: Any] = ["Subnet": s.description]
             if let g = r.gateway { entry["Gateway"] = g.description }
+            if let range = r.ipRange { entry["IPRange"] = range.description }
+            if let aux = r.auxAddresses, !aux.isEmpty { entry["AuxiliaryAddresses"] = aux.mapValues(\.description) }
             ipamConfig.append(entry)
         }
         var containers: [String: Any] = [:]
@@ -92,12 +94,17 @@ enum NetworkRoutes {
                 q.subnet = (first["Subnet"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 q.gateway = (first["Gateway"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 q.ipRange = (first["IPRange"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                q.auxAddresses = first["AuxiliaryAddresses"] as? [String: String] ?? [:]
             }
             q.extraPools = max(0, configs.count - 1)
         }
         for k in ["Ingress", "ConfigOnly"] where body[k] as? Bool == true {
             throw APIError.badRequest("\(k) networks need swarm, which berthd does not have")
         }
+        if let from = (body["ConfigFrom"] as? [String: Any])?["Network"] as? String, !from.isEmpty {
+            throw APIError.badRequest("--config-from needs config-only networks, which berthd does not have; give the network its own --subnet")
+        }
+        q.scope = body["Scope"] as? String ?? ""
         let r = try await c.engine.createNetwork(q)
         try await c.json(["Id": r.id, "Warning": ""], status: 201)
     }

@@ -10,6 +10,8 @@ public struct Endpoint: Codable, Sendable, Equatable {
     public var aliases: [String]?
     /// `--ip`.
     public var requestedIP: IPv4Address?
+    /// `--mac-address`.
+    public var requestedMAC: MACAddress?
     /// Set while the container runs.
     public var endpointID: String?
     public var interface: Interface?

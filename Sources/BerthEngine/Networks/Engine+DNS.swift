@@ -45,8 +45,10 @@ extension Engine {
         let lines = host.split(separator: "\n").map(String.init)
         let search = (h.DnsSearch ?? []).isEmpty ? lines.filter { $0.hasPrefix("search ") } : ["search " + (h.DnsSearch ?? []).joined(separator: " ")]
         out += search.map { $0 + "\n" }.joined()
-        let options = (h.DnsOptions ?? []).isEmpty ? lines.filter { $0.hasPrefix("options ") }.flatMap { $0.split(separator: " ").dropFirst().map(String.init) } : (h.DnsOptions ?? [])
-        out += "options " + (options.filter { !$0.hasPrefix("ndots:") } + ["ndots:0"]).joined(separator: " ") + "\n"
+        let hostOptions = lines.filter { $0.hasPrefix("options ") }.flatMap { $0.split(separator: " ").dropFirst().map(String.init) }
+        let chosen = (h.DnsOptions ?? []).isEmpty ? hostOptions.filter { !$0.hasPrefix("ndots:") } : (h.DnsOptions ?? [])
+        // ndots:0 (as Docker), unless the container asked for its own.
+        out += "options " + (chosen.contains { $0.hasPrefix("ndots:") } ? chosen : chosen + ["ndots:0"]).joined(separator: " ") + "\n"
         return out
     }
 }
