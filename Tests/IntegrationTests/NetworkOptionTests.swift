@@ -91,6 +91,14 @@ import Testing
         }
         let docker = d.docker("run", "--rm", "--link", "db", "bb", "grep", "-c", "\(ip)\tdb \(id)$", "/etc/hosts")
         #expect(docker.stdout == "1\n", "the docker CLI's --link: \(docker.stdout) \(docker.stderr)")
+        // Links on a user network (what compose sends for `links:`): a name, no variables.
+        #expect(d.berth("network", "create", "linked").status == 0)
+        #expect(d.berth("network", "connect", "linked", "db").status == 0)
+        let onNetwork = d.berth("run", "--rm", "--network", "linked", "--link", "db:store", "bb", "sh", "-c", "grep -c store /etc/hosts; env | grep -c STORE_")
+        #expect(onNetwork.stdout == "1\n0\n", "\(onNetwork.stdout) \(onNetwork.stderr)")
+        // The docker CLI sends them in the endpoint's config too.
+        let endpointLinks = d.docker("run", "--rm", "--network", "linked", "--link", "db:store", "bb", "grep", "-c", "store", "/etc/hosts")
+        #expect(endpointLinks.stdout == "1\n", "\(endpointLinks.stdout) \(endpointLinks.stderr)")
         let missing = d.berth("run", "--rm", "--link", "nope:x", "bb", "true")
         #expect(missing.status != 0 && missing.stderr.contains("could not get container for nope"), "\(missing.stderr)")
         #expect(d.berth("stop", "-t", "0", "db").status == 0)

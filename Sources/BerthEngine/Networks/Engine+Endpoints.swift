@@ -77,7 +77,8 @@ extension Engine {
             throw EngineError(.invalid, "link-local addresses are not supported by berthd: remove --link-local-ip \(local.joined(separator: ","))")
         }
         if let links = c?["Links"] as? [String], !links.isEmpty {
-            throw EngineError(.invalid, "links per network endpoint are not supported by berthd: use --link (on the container) or a network alias")
+            for l in links { _ = try parseLink(l) }
+            e.links = links
         }
         if let opts = c?["DriverOpts"] as? [String: Any], !opts.isEmpty {
             throw EngineError(.invalid, "endpoint driver options (\(opts.keys.sorted().joined(separator: ", "))) are not supported by berthd's bridge driver; remove --driver-opt")

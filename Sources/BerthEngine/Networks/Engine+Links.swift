@@ -2,15 +2,17 @@ import BerthNetwork
 import Foundation
 
 /// Docker's legacy links (`--link name[:alias]`): the linking container finds the linked one
-/// under its alias in /etc/hosts, and gets its address and exposed ports in `<ALIAS>_PORT_…`,
-/// `<ALIAS>_NAME` and its environment in `<ALIAS>_ENV_…`. Resolved at each start, from the
-/// linked container as it runs then.
+/// under its alias in /etc/hosts, and on the default bridge gets its address and exposed ports
+/// in `<ALIAS>_PORT_…`, `<ALIAS>_NAME` and its environment in `<ALIAS>_ENV_…`. Resolved at
+/// each start, from the linked container as it runs then.
 extension Engine {
     /// A link resolved at start.
     struct ResolvedLink: Sendable {
         var alias: String
         var target: ContainerRecord
         var address: IPv4Address
+        /// Legacy links set `<ALIAS>_…` variables; a network endpoint's links only name.
+        var environment = true
     }
 
     /// `name:alias`, `name` or Docker's stored `/name:/linker/alias` → (name, alias).
@@ -34,10 +36,26 @@ extension Engine {
             guard await events.isRunning(target.id) else {
                 throw EngineError(.conflict, "Cannot link to a non running container: /\(target.name) AS /\(r.name)/\(alias)")
             }
-            guard let address = (target.endpoints ?? [:]).values.first(where: { mine.contains($0.networkID) })?.interface?.address else {
+            guard let shared = (target.endpoints ?? [:]).values.first(where: { mine.contains($0.networkID) && $0.interface != nil }),
+                  let address = shared.interface?.address else {
                 throw EngineError(.invalid, "Cannot link to /\(target.name), as it does not belong to the network of /\(r.name)")
             }
-            out.append(ResolvedLink(alias: alias, target: target, address: address))
+            // The variables are the default bridge's legacy; on a user network a link only names.
+            let bridge = try? await networks.find(NetworkRecord.defaultBridgeName)
+            out.append(ResolvedLink(alias: alias, target: target, address: address, environment: shared.networkID == bridge?.id))
+        }
+        // A network's links, as Docker's on user networks: a name for the linked container
+        // while it runs there, nothing when it does not.
+        for e in (r.endpoints ?? [:]).values where e.interface != nil {
+            for link in e.links ?? [] {
+                let (name, alias) = try Self.parseLink(link)
+                guard let target = try? await containers.find(name), await events.isRunning(target.id),
+                      let address = (target.endpoints ?? [:]).values.first(where: { $0.networkID == e.networkID })?.interface?.address
+                else { continue }
+                if !out.contains(where: { $0.alias == alias && $0.address == address }) {
+                    out.append(ResolvedLink(alias: alias, target: target, address: address, environment: false))
+                }
+            }
         }
         return out
     }
@@ -54,7 +72,7 @@ extension Engine {
     /// Docker's link variables for the container named `linker`.
     static func linkEnvironment(_ links: [ResolvedLink], linker: String) -> [String] {
         var env: [String] = []
-        for l in links {
+        for l in links where l.environment {
             let prefix = l.alias.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
             let ports = (l.target.config.ExposedPorts ?? [:]).keys.compactMap { key -> (port: Int, proto: String)? in
                 let p = key.split(separator: "/")
