@@ -29,7 +29,8 @@ import Testing
         // What berthd cannot do is refused, naming the flag.
         for (args, says) in [(["--ipv6"], "IPv6"), (["--scope", "swarm"], "swarm"), (["-o", "com.docker.network.bridge.foo=1"], "com.docker.network.bridge.foo"),
                              (["--subnet", "10.98.0.0/24", "--ip-range", "10.99.0.0/28"], "--ip-range"),
-                             (["--subnet", "10.98.0.0/24", "--aux-address", "x=10.99.0.1"], "--aux-address"), (["--config-from", "ranged"], "config-only")] {
+                             (["--subnet", "10.98.0.0/24", "--aux-address", "x=10.99.0.1"], "--aux-address"), (["--config-from", "ranged"], "config-only"),
+                             (["--ipam-driver", "dhcp"], "IPAM driver dhcp"), (["--ipam-opt", "x=y"], "--ipam-opt")] {
             let r = Self.berth(d, ["network", "create"] + args + ["refused"])
             #expect(r.status != 0 && r.stderr.contains(says), "\(args): \(r.stderr)")
         }
@@ -62,7 +63,7 @@ import Testing
         let badMAC = d.berth("run", "--rm", "--mac-address", "01:00:5e:00:00:01", "bb", "true")
         #expect(badMAC.status != 0 && badMAC.stderr.contains("MAC address"), "\(badMAC.stderr)")
         for network in ["bridge", "opts"] {
-            let r = d.berth("run", "--rm", "--network", network, "--dns-search", "example.test", "--dns-option", "ndots:3", "--dns-option", "timeout:2",
+            let r = d.berth("run", "--rm", "--network", network, "--dns-search", "example.test", "--dns-option", "ndots:3", "--dns-opt", "timeout:2",
                             "bb", "cat", "/etc/resolv.conf")
             #expect(r.stdout.contains("search example.test\n") && r.stdout.contains("options ndots:3 timeout:2\n"), "\(network): \(r.stdout) \(r.stderr)")
         }

@@ -89,6 +89,9 @@ enum NetworkRoutes {
             if let d = ipam["Driver"] as? String, !d.isEmpty, d != "default" {
                 throw APIError.badRequest("IPAM driver \(d) is not supported by berthd (only default)")
             }
+            if let o = ipam["Options"] as? [String: Any], !o.isEmpty {
+                throw APIError.badRequest("IPAM options (\(o.keys.sorted().joined(separator: ", "))) are not supported by berthd's default IPAM; remove --ipam-opt")
+            }
             let configs = ipam["Config"] as? [[String: Any]] ?? []
             if let first = configs.first {
                 q.subnet = (first["Subnet"] as? String).flatMap { $0.isEmpty ? nil : $0 }

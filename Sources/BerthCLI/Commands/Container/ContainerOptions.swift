@@ -40,13 +40,13 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Add a custom host-to-IP mapping (host:ip)") var addHost: [String] = []
     @Option(help: "Set custom DNS servers") var dns: [String] = []
     @Option(help: "Set custom DNS search domains") var dnsSearch: [String] = []
-    @Option(help: "Set DNS options") var dnsOption: [String] = []
+    @Option(name: [.long, .customLong("dns-opt")], help: "Set DNS options") var dnsOption: [String] = []
     @Option(help: "Add additional groups to join") var groupAdd: [String] = []
     @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random ports") var publishAll = false
     @Option(help: "Expose a port or a range of ports") var expose: [String] = []
     @Option(help: "IPv4 address (e.g., 172.30.100.104)") var ip: String?
-    @Option(help: "Add network-scoped alias for the container") var networkAlias: [String] = []
+    @Option(name: [.long, .customLong("net-alias")], help: "Add network-scoped alias for the container") var networkAlias: [String] = []
     @Option(help: "IPv6 address (e.g., 2001:db8::33): refused, berthd has no IPv6 yet") var ip6: String?
     @Option(help: "Container IPv4/IPv6 link-local addresses: refused by berthd") var linkLocalIp: [String] = []
     @Option(help: "Container MAC address (e.g., 92:d0:c6:0a:29:33)") var macAddress: String?

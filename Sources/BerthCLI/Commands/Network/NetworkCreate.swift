@@ -11,6 +11,7 @@ struct NetworkCreate: ParsableCommand {
     @Option(help: "Allocate container ip from a sub-range") var ipRange: [String] = []
     @Option(help: "Auxiliary IPv4 addresses used by Network driver (name=ip), never given to a container") var auxAddress: [String] = []
     @Option(help: "IP Address Management Driver (default)") var ipamDriver = "default"
+    @Option(help: "Set IPAM driver specific options (none are taken)") var ipamOpt: [String] = []
     @Option(help: "Control the network's scope (local)") var scope: String?
     @Flag(help: "Create swarm routing-mesh network (needs swarm: refused)") var ingress = false
     @Flag(help: "Create a configuration only network (needs swarm: refused)") var configOnly = false
@@ -37,7 +38,7 @@ struct NetworkCreate: ParsableCommand {
         var body: [String: Any] = [
             "Name": name, "Driver": driver, "Internal": `internal`, "Attachable": attachable, "EnableIPv6": ipv6,
             "Labels": VolumeGroup.keyValues(label), "Options": VolumeGroup.keyValues(opt), "CheckDuplicate": true,
-            "IPAM": ["Driver": ipamDriver, "Options": [String: String](), "Config": config],
+            "IPAM": ["Driver": ipamDriver, "Options": VolumeGroup.keyValues(ipamOpt), "Config": config],
             "Ingress": ingress, "ConfigOnly": configOnly,
         ]
         if let scope { body["Scope"] = scope }
