@@ -52,6 +52,9 @@ extension Engine {
         r.options = q.options
         r.mtu = networkOptions.mtu
         for (k, v) in q.options { try Self.apply(option: k, v, to: &r) }
+        if r.noICC == true && firewall.backend == .none {
+            throw EngineError(.invalid, "enable_icc=false needs a packet filter, and berthd runs with --firewall none")
+        }
         if let s = q.subnet {
             guard let sub = IPv4Subnet(s), sub.prefixLength <= 30 else {
                 throw EngineError(.invalid, "invalid subnet \(s): give an IPv4 network like 172.30.0.0/16 (host bits zero, /30 or larger)")
