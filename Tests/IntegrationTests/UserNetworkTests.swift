@@ -218,4 +218,16 @@ import Testing
         #expect(r.stdout == "db 0 10.96.0.20\npg 0 10.96.0.20\noutside.example 0 10.1.2.3\n",
                 "container names and aliases over TCP; other names from the upstream over TCP: \(r.stdout)")
     }
+
+    @Test func aDefaultBridgeContainerConnectedToAUserNetworkResolvesItsNames() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        #expect(d.berth("network", "create", "--subnet", "10.85.0.0/24", "later").status == 0)
+        #expect(d.berth("run", "-d", "--name", "peer", "--network", "later", "--ip", "10.85.0.30", "bb", "sleep", "100").status == 0)
+        #expect(d.berth("run", "-d", "--name", "solo", "bb", "sleep", "100").status == 0)
+        #expect(!d.berth("exec", "solo", "cat", "/etc/resolv.conf").stdout.contains("127.0.0.11"), "the default bridge keeps the host's resolvers")
+        #expect(d.berth("network", "connect", "later", "solo").status == 0)
+        let r = d.berth("exec", "solo", "sh", "-c", "cat /etc/resolv.conf; nslookup peer")
+        #expect(r.stdout.contains("nameserver 127.0.0.11") && r.stdout.contains("Address: 10.85.0.30"), "\(r.stdout) \(r.stderr)")
+    }
 }

@@ -37,6 +37,23 @@ extension Engine {
         try await Blocking.run { try names.startResolver(id, netns: path, upstream: upstream) }
     }
 
+    /// A container that started on the default bridge and joins a user network: as Docker, it
+    /// gets the embedded resolver now, and its resolv.conf (bind-mounted, so rewritten in place)
+    /// names it.
+    func startLateResolver(_ r: ContainerRecord) async throws {
+        let path = sandboxKey(r.id), upstream = Self.upstreamResolvers(r), names = self.names, id = r.id
+        let file = "\(containers.bundle(r.id))/resolv.conf"
+        let host = Self.withoutLoopbackResolvers((try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
+        let conf = Self.embeddedResolvConf(r, host: host)
+        try await Blocking.run {
+            try names.startResolver(id, netns: path, upstream: upstream)
+            guard let h = FileHandle(forUpdatingAtPath: file) else { return }
+            defer { try? h.close() }
+            try h.truncate(atOffset: 0)
+            try h.write(contentsOf: Data(conf.utf8))
+        }
+    }
+
     /// resolv.conf for the embedded resolver: its address, with the host's (or `--dns-search`,
     /// `--dns-option`) search domains and options.
     static func embeddedResolvConf(_ r: ContainerRecord, host: String) -> String {

@@ -225,7 +225,15 @@ extension Engine {
             }
             e.endpointID = endpointID
             e.interface = iface
-            if !net.isDefaultBridge { names.register(r.id, networkID: net.id, names: Self.dnsNames(r, e), address: ip) }
+            if !net.isDefaultBridge {
+                names.register(r.id, networkID: net.id, names: Self.dnsNames(r, e), address: ip)
+                // Not fatal: the interface is in, and names on the network still resolve for others.
+                if !names.hasResolver(r.id) {
+                    do { try await startLateResolver(r) } catch {
+                        FileHandle.standardError.write(Data("berthd: DNS of container \(r.name) on \(net.name): \(error)\n".utf8))
+                    }
+                }
+            }
         } else if await events.isRunning(r.id) {
             throw EngineError(.invalid, "container \(r.name) has no network namespace of berthd's to connect; restart it on a bridge network first")
         }
