@@ -8,13 +8,19 @@ public struct AddressPool: Sendable {
     public let subnet: IPv4Subnet
     /// The gateway (the bridge's own address): never given to a container.
     public let gateway: IPv4Address
+    /// Where addresses not asked for come from (`--ip-range`); the subnet when nil.
+    public let range: IPv4Subnet?
+    /// Addresses never given (`--aux-address`).
+    public let reserved: Set<IPv4Address>
     private var taken: Set<IPv4Address> = []
     private var last: UInt32
 
-    public init(subnet: IPv4Subnet, gateway: IPv4Address) {
+    public init(subnet: IPv4Subnet, gateway: IPv4Address, range: IPv4Subnet? = nil, reserved: Set<IPv4Address> = []) {
         self.subnet = subnet
         self.gateway = gateway
-        last = gateway.value
+        self.range = range
+        self.reserved = reserved
+        last = range.map { $0.network.value &- 1 } ?? gateway.value
     }
 
     public var allocated: Set<IPv4Address> { taken }
@@ -25,24 +31,25 @@ public struct AddressPool: Sendable {
             guard subnet.isHost(wanted), wanted != gateway else {
                 throw NetworkError(.invalid, "no configured subnet contains IP address \(wanted) (the network has \(subnet), gateway \(gateway))")
             }
-            guard taken.insert(wanted).inserted else {
+            guard !reserved.contains(wanted), taken.insert(wanted).inserted else {
                 throw NetworkError(.conflict, "Address already in use: \(wanted) is taken on \(subnet)")
             }
             return wanted
         }
-        let size = UInt64(1) << UInt64(32 - subnet.prefixLength)
+        let from = range ?? subnet
+        let size = UInt64(1) << UInt64(32 - from.prefixLength)
         var candidate = last
         for _ in 0..<size {
             candidate = candidate &+ 1
-            if !subnet.contains(IPv4Address(candidate)) { candidate = subnet.network.value }
+            if !from.contains(IPv4Address(candidate)) { candidate = from.network.value }
             let a = IPv4Address(candidate)
-            if subnet.isHost(a), a != gateway, !taken.contains(a) {
+            if subnet.isHost(a), a != gateway, !reserved.contains(a), !taken.contains(a) {
                 taken.insert(a)
                 last = candidate
                 return a
             }
         }
-        throw NetworkError(.unavailable, "no free addresses left in \(subnet): remove containers from this network or give it a larger subnet")
+        throw NetworkError(.unavailable, "no free addresses left in \(from): remove containers from this network or give it a larger \(range == nil ? "subnet" : "--ip-range")")
     }
 
     /// Marks an address recorded before a restart as taken (true if it was free).

@@ -95,7 +95,7 @@ public struct IPv4Subnet: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// A MAC address: Docker's containers get 02:42 followed by their IPv4 address, so the address
 /// is known before the interface exists and a container keeps it across restarts of its IP.
-public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
+public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
     public let bytes: [UInt8]
 
     public init(container ip: IPv4Address) { bytes = [0x02, 0x42] + ip.bytes }

@@ -12,6 +12,8 @@ public struct Interface: Sendable, Codable, Equatable {
     public var mtu: Int
     /// Whether the container's default route goes through this interface.
     public var defaultRoute: Bool
+    /// `--mac-address`; nil: Docker's `02:42:<address>`.
+    public var macAddress: MACAddress?
 
     public init(name: String, hostName: String, bridge: String, address: IPv4Address, subnet: IPv4Subnet,
                 gateway: IPv4Address, mtu: Int, defaultRoute: Bool) {
@@ -25,7 +27,7 @@ public struct Interface: Sendable, Codable, Equatable {
         self.defaultRoute = defaultRoute
     }
 
-    public var mac: MACAddress { MACAddress(container: address) }
+    public var mac: MACAddress { macAddress ?? MACAddress(container: address) }
 
     /// Plugs the interface in: the veth pair (host end on the bridge, peer inside the
     /// namespace), the address, the link up, the default route. `inside` is a netlink socket

@@ -54,4 +54,16 @@ import Testing
             #expect(throws: NetworkError.self, "\(bad)") { try pool.allocate(IPv4Address(bad)) }
         }
     }
+
+    @Test func anIPRangeBoundsTheAddressesGivenAndAuxAddressesAreNeverGiven() throws {
+        let aux = try #require(IPv4Address("10.0.0.9"))
+        var pool = AddressPool(subnet: try #require(IPv4Subnet("10.0.0.0/24")), gateway: try #require(IPv4Address("10.0.0.1")),
+                               range: try #require(IPv4Subnet("10.0.0.8/30")), reserved: [aux])
+        #expect(try pool.allocate().description == "10.0.0.8")
+        #expect(try pool.allocate().description == "10.0.0.10", "10.0.0.9 is reserved")
+        #expect(try pool.allocate().description == "10.0.0.11")
+        #expect(throws: NetworkError.self, "the range is full") { try pool.allocate() }
+        #expect(try pool.allocate(IPv4Address("10.0.0.50")).description == "10.0.0.50", "--ip may be outside the range")
+        #expect(throws: NetworkError.self) { try pool.allocate(aux) }
+    }
 }

@@ -29,6 +29,16 @@ import Testing
         #expect(Array(six.answer([try #require(IPv4Address("10.0.0.1"))])[6..<8]) == [0, 0])
     }
 
+    @Test func aUDPAnswerTooLargeFor512BytesIsTruncatedWithTCSet() throws {
+        let q = try #require(DNSQuery(Self.query))
+        let many = (1...40).compactMap { IPv4Address("10.0.0.\($0)") }
+        let udp = q.answer(many, limit: DNSQuery.udpLimit)
+        #expect(udp.count <= 512 && udp[2] & 0x02 != 0, "TC set: \(udp.count) bytes")
+        #expect(Int(udp[6]) << 8 | Int(udp[7]) == (512 - 21) / 16, "as many records as fit")
+        let tcp = q.answer(many)
+        #expect(tcp[2] & 0x02 == 0 && Int(tcp[6]) << 8 | Int(tcp[7]) == 40, "over TCP all of them")
+    }
+
     @Test func responsesAndTruncatedPacketsAreNotQueries() {
         var response = Self.query
         response[2] |= 0x80

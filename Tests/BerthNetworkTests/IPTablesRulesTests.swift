@@ -38,6 +38,20 @@ import Testing
         #expect(lines.contains("-A BERTH-ISOLATION-2 -o br-abc -j DROP"))
     }
 
+    @Test func masqueradeAndICCOffDropTheirRulesInBothBackends() throws {
+        var s = try Self.state()
+        s.bridges[0].masquerade = false
+        s.bridges[0].icc = false
+        let lines = IPTablesRules.render(s, missingHooks: []).split(separator: "\n").map(String.init)
+        #expect(!lines.contains("-A BERTH-POSTROUTING -s 172.29.0.0/16 ! -o berth0 -j MASQUERADE"))
+        let drop = try #require(lines.firstIndex(of: "-A BERTH-FORWARD -i berth0 -o berth0 -j DROP"))
+        let accept = try #require(lines.firstIndex(of: "-A BERTH-FORWARD -i berth0 -j ACCEPT"))
+        #expect(drop < accept, "containers on it do not reach each other")
+        #expect(lines.contains("-A BERTH-FORWARD -d 172.29.0.2/32 -i berth0 -o berth0 -p tcp -m tcp --dport 80 -j ACCEPT"), "published ports still do")
+        let nft = NFTablesRules.render(s)
+        #expect(!nft.contains("ip saddr 172.29.0.0/16 oifname != \"berth0\" masquerade") && nft.contains("iifname \"berth0\" oifname \"berth0\" drop"))
+    }
+
     @Test func onlyHooksMissingFromTheSavedTablesAreAdded() {
         let saved = """
             *nat

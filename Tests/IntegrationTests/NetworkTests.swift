@@ -179,19 +179,28 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: site) }
         #expect(d.berth("run", "-d", "--name", "web", "-p", "8080:80", "-v", "\(site):/www:ro", "bb", "httpd", "-f", "-p", "80", "-h", "/www").status == 0)
         #expect(Self.retry { d.inNetns("curl", "-sf", "--max-time", "5", "http://127.0.0.1:8080/f") }.stdout == "still here\n")
+        // A user network with a running container, whose rules and name must come back too.
+        #expect(d.berth("network", "create", "--subnet", "10.86.0.0/24", "kept").status == 0)
+        #expect(d.berth("run", "-d", "--name", "named", "--network", "kept", "-p", "9090:80", "bb", "sleep", "100").status == 0)
+        let rules = Self.networkState(d)
         d.kill9()
         // The rules are lost while berthd is down (as after a firewall reload).
-        #expect(d.inNetns("iptables", "-t", "nat", "-F", "BERTH").status == 0)
+        for (table, chain) in [("nat", "BERTH"), ("nat", "BERTH-POSTROUTING"), ("filter", "BERTH-FORWARD"), ("filter", "BERTH-ISOLATION-1")] {
+            #expect(d.inNetns("iptables", "-t", table, "-F", chain).status == 0)
+        }
         #expect(d.inNetns("curl", "-sf", "--max-time", "2", "http://127.0.0.1:8080/f").status != 0)
         try d.start()
         let back = Self.retry { d.inNetns("curl", "-sf", "--max-time", "5", "http://127.0.0.1:8080/f") }
         #expect(back.stdout == "still here\n", "berthd restored the rule of the running container: \(back.stderr)")
+        #expect(Self.networkState(d) == rules, "every rule of the running containers and networks is back")
+        let found = d.berth("run", "--rm", "--network", "kept", "bb", "nslookup", "named")
+        #expect(found.stdout.contains("Address: 10.86.0."), "the embedded DNS answers again: \(found.stdout) \(found.stderr)")
         // Its address is still taken: the next container gets another.
         let next = d.berth("run", "--rm", "bb", "ip", "-o", "-4", "addr", "show", "eth0")
         #expect(next.stdout.contains("172.29.0.3/16"), "\(next.stdout)")
         let taken = d.berth("run", "--rm", "-p", "8080:80", "bb", "true")
         #expect(taken.stderr.contains("port is already allocated"), "the port is held again: \(taken.stderr)")
-        #expect(d.berth("rm", "-f", "web").status == 0)
+        #expect(d.berth("rm", "-f", "web", "named").status == 0)
     }
 
     @Test func theBridgeSubnetIsConfigurableAndNoneAndHostModesStayAsTheyWere() throws {
@@ -246,5 +255,29 @@ import Testing
         let ps = d.docker("ps", "--format", "{{.Ports}}")
         #expect(ps.stdout == "127.0.0.1:8081->80/tcp\n", "\(ps.stdout)")
         #expect(d.docker("rm", "-f", "dweb").status == 0)
+    }
+
+    @Test func statsCountTheBytesOfTheContainersInterfaces() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        #expect(d.berth("run", "-d", "--name", "talker", "bb", "sleep", "100").status == 0)
+        func eth0() throws -> (rx: Int, tx: Int) {
+            let o = try StatsTests.json(Run.curl(socket: d.socket, path: "/containers/talker/stats?stream=0&one-shot=1"))
+            let eth0 = (o["networks"] as? [String: Any])?["eth0"] as? [String: Any]
+            return ((eth0?["rx_bytes"] as? NSNumber)?.intValue ?? -1, (eth0?["tx_bytes"] as? NSNumber)?.intValue ?? -1)
+        }
+        let before = try eth0()
+        #expect(before.rx >= 0 && before.tx >= 0, "stats has eth0's counters")
+        // 5 pings of 1000 bytes to the gateway and their replies: 5000 bytes each way at least.
+        let ping = d.berth("exec", "talker", "ping", "-c", "5", "-i", "0.2", "-s", "1000", "172.29.0.1")
+        #expect(ping.status == 0, "\(ping.stdout) \(ping.stderr)")
+        let after = try eth0()
+        #expect(after.tx - before.tx >= 5000 && after.rx - before.rx >= 5000, "\(before) → \(after)")
+        let netIO = d.berth("stats", "--no-stream", "--format", "{{.NetIO}}", "talker").stdout
+        #expect(netIO.hasSuffix("kB\n") && !netIO.hasPrefix("0B"), "the CLI's NET I/O column: \(netIO)")
+        let host = d.berth("run", "-d", "--name", "onhost", "--network", "host", "bb", "sleep", "100")
+        #expect(host.status == 0)
+        let hostStats = try StatsTests.json(Run.curl(socket: d.socket, path: "/containers/onhost/stats?stream=0&one-shot=1"))
+        #expect((hostStats["networks"] as? [String: Any] ?? [:]).isEmpty, "the host's interfaces are not the container's")
     }
 }

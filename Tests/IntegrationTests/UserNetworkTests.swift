@@ -168,4 +168,66 @@ import Testing
         let fetched = NetworkTests.retry { d.inNetns("curl", "-sf", "--max-time", "5", "http://127.0.0.1:\(port)/f") }
         #expect(fetched.stdout == "spawned\n", "\(fetched.stderr)")
     }
+
+    /// A DNS client over TCP (RFC 7766) in the container's network namespace: prints the A
+    /// records of each name, or its rcode.
+    static let tcpLookup = """
+    import socket, struct, sys
+    for i, name in enumerate(sys.argv[1:]):
+        q = struct.pack('>HHHHHH', i + 7, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\\0\\0\\1\\0\\1'
+        s = socket.create_connection(('127.0.0.11', 53), timeout=5)
+        s.sendall(struct.pack('>H', len(q)) + q)
+        def take(n):
+            b = b''
+            while len(b) < n:
+                c = s.recv(n - len(b))
+                if not c: raise SystemExit('closed')
+                b += c
+            return b
+        r = take(struct.unpack('>H', take(2))[0])
+        an = struct.unpack('>H', r[6:8])[0]
+        ips = [socket.inet_ntoa(r[len(r) - 16 * (an - k) + 12:len(r) - 16 * (an - k) + 16]) for k in range(an)]
+        print(name, r[3] & 15, ' '.join(ips))
+    """
+
+    /// An upstream resolver over TCP only: every A question gets 10.1.2.3.
+    static let tcpUpstream = """
+    import socket, struct
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind(('127.0.0.1', 53)); l.listen()
+    while True:
+        c, _ = l.accept()
+        n = struct.unpack('>H', c.recv(2))[0]; q = c.recv(n)
+        a = q[:2] + b'\\x81\\x80\\0\\1\\0\\1\\0\\0\\0\\0' + q[12:] + b'\\xc0\\x0c\\0\\1\\0\\1\\0\\0\\0\\x3c\\0\\4' + bytes([10, 1, 2, 3])
+        c.sendall(struct.pack('>H', len(a)) + a); c.close()
+    """
+
+    @Test func theEmbeddedResolverAnswersOverTCPAndForwardsOverTCP() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        let upstream = try d.netns.spawn(["/usr/bin/python3", "-c", Self.tcpUpstream])
+        defer { NetNS.stop(upstream) }
+        #expect(d.berth("network", "create", "--subnet", "10.96.0.0/24", "tcpdns").status == 0)
+        #expect(d.berth("run", "-d", "--name", "db", "--network", "tcpdns", "--ip", "10.96.0.20", "--network-alias", "pg", "bb", "sleep", "100").status == 0)
+        #expect(d.berth("run", "-d", "--name", "app", "--network", "tcpdns", "--dns", "127.0.0.1", "bb", "sleep", "100").status == 0)
+        let id = d.berth("inspect", "-f", "{{.Id}}", "app").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sandbox = "\(d.execRoot)/netns/\(id.prefix(12))"
+        let r = NetworkTests.retry {
+            Run.run("/usr/bin/nsenter", ["--net=\(sandbox)", "/usr/bin/python3", "-c", Self.tcpLookup, "db", "pg", "outside.example"])
+        }
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout == "db 0 10.96.0.20\npg 0 10.96.0.20\noutside.example 0 10.1.2.3\n",
+                "container names and aliases over TCP; other names from the upstream over TCP: \(r.stdout)")
+    }
+
+    @Test func aDefaultBridgeContainerConnectedToAUserNetworkResolvesItsNames() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        #expect(d.berth("network", "create", "--subnet", "10.85.0.0/24", "later").status == 0)
+        #expect(d.berth("run", "-d", "--name", "peer", "--network", "later", "--ip", "10.85.0.30", "bb", "sleep", "100").status == 0)
+        #expect(d.berth("run", "-d", "--name", "solo", "bb", "sleep", "100").status == 0)
+        #expect(!d.berth("exec", "solo", "cat", "/etc/resolv.conf").stdout.contains("127.0.0.11"), "the default bridge keeps the host's resolvers")
+        #expect(d.berth("network", "connect", "later", "solo").status == 0)
+        let r = d.berth("exec", "solo", "sh", "-c", "cat /etc/resolv.conf; nslookup peer")
+        #expect(r.stdout.contains("nameserver 127.0.0.11") && r.stdout.contains("Address: 10.85.0.30"), "\(r.stdout) \(r.stderr)")
+    }
 }

@@ -56,6 +56,8 @@ enum NetworkRoutes {
         if let s = r.subnet {
             var entry: [String: Any] = ["Subnet": s.description]
             if let g = r.gateway { entry["Gateway"] = g.description }
+            if let range = r.ipRange { entry["IPRange"] = range.description }
+            if let aux = r.auxAddresses, !aux.isEmpty { entry["AuxiliaryAddresses"] = aux.mapValues(\.description) }
             ipamConfig.append(entry)
         }
         var containers: [String: Any] = [:]
@@ -87,17 +89,25 @@ enum NetworkRoutes {
             if let d = ipam["Driver"] as? String, !d.isEmpty, d != "default" {
                 throw APIError.badRequest("IPAM driver \(d) is not supported by berthd (only default)")
             }
+            if let o = ipam["Options"] as? [String: Any], !o.isEmpty {
+                throw APIError.badRequest("IPAM options (\(o.keys.sorted().joined(separator: ", "))) are not supported by berthd's default IPAM; remove --ipam-opt")
+            }
             let configs = ipam["Config"] as? [[String: Any]] ?? []
             if let first = configs.first {
                 q.subnet = (first["Subnet"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 q.gateway = (first["Gateway"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 q.ipRange = (first["IPRange"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                q.auxAddresses = first["AuxiliaryAddresses"] as? [String: String] ?? [:]
             }
             q.extraPools = max(0, configs.count - 1)
         }
         for k in ["Ingress", "ConfigOnly"] where body[k] as? Bool == true {
             throw APIError.badRequest("\(k) networks need swarm, which berthd does not have")
         }
+        if let from = (body["ConfigFrom"] as? [String: Any])?["Network"] as? String, !from.isEmpty {
+            throw APIError.badRequest("--config-from needs config-only networks, which berthd does not have; give the network its own --subnet")
+        }
+        q.scope = body["Scope"] as? String ?? ""
         let r = try await c.engine.createNetwork(q)
         try await c.json(["Id": r.id, "Warning": ""], status: 201)
     }

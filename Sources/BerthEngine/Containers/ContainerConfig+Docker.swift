@@ -23,6 +23,8 @@ public struct DockerConfig: Codable, Sendable, Equatable {
     public var Labels: [String: String]?
     public var StopSignal: String?
     public var StopTimeout: Int?
+    /// API before 1.44 (the docker CLI 20.10): `--mac-address` of the first network.
+    public var MacAddress: String?
 
     public init() {}
 
@@ -30,7 +32,7 @@ public struct DockerConfig: Codable, Sendable, Equatable {
     static let honoured: Set<String> = [
         "Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty",
         "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "Image", "Volumes", "WorkingDir", "Entrypoint", "Labels",
-        "StopSignal", "StopTimeout", "HostConfig", "NetworkingConfig",
+        "StopSignal", "StopTimeout", "HostConfig", "NetworkingConfig", "MacAddress",
         // ArgsEscaped only matters on Windows.
         "ArgsEscaped",
     ]
@@ -45,6 +47,8 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
     public var CapAdd: [String]?
     public var CapDrop: [String]?
     public var Dns: [String]?
+    /// `--link name:alias` (Docker's legacy links).
+    public var Links: [String]?
     public var DnsOptions: [String]?
     public var DnsSearch: [String]?
     public var ExtraHosts: [String]?
@@ -133,7 +137,6 @@ public struct DockerHostConfig: Codable, Sendable, Equatable {
         "ExtraHosts", "GroupAdd", "Privileged", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "ConsoleSize", "LogConfig", "Init",
         "Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuPeriod", "CpuQuota", "CpusetCpus", "PidsLimit", "Ulimits", "Mounts",
         "VolumesFrom", "VolumeDriver", "UsernsMode", "PortBindings", "PublishAllPorts",
-        // Meaningful only at its default ([]): `check` refuses other values.
         "Links",
     ]
 }
@@ -147,7 +150,6 @@ enum UnsupportedFields {
         }
         if let host = body["HostConfig"] as? [String: Any] {
             for (k, v) in host where !isZero(v) && !isUnsetMarker(k, v) {
-                if k == "Links" { throw EngineError(.invalid, "--link is not supported by berthd; put the containers on a user network (network create) instead") }
                 if !DockerHostConfig.honoured.contains(k) {
                     throw EngineError(.invalid, "berthd does not support HostConfig.\(k) yet (set to \(describe(v))); remove that option")
                 }

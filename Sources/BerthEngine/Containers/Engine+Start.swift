@@ -161,6 +161,8 @@ extension Engine {
         env.removeAll { $0.hasPrefix("HOSTNAME=") }
         env.insert("HOSTNAME=\(hostname)", at: 1)
         if r.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
+        let links = try await resolveLinks(r)
+        env += Self.linkEnvironment(links, linker: r.name)
         var process = ProcessSpec(args: [r.path] + r.args, env: env, cwd: (c.WorkingDir ?? "").isEmpty ? "/" : (c.WorkingDir ?? "/"),
                                   user: c.User ?? "", capabilities: try Defaults.capabilities(add: h.CapAdd ?? [], drop: h.CapDrop ?? [], privileged: privileged))
         process.additionalGroups = h.GroupAdd ?? []
@@ -202,7 +204,7 @@ extension Engine {
         spec.initProcess = h.Init ?? false
         spec.cgroup = Self.cgroup(r)
         spec.userNamespace = userNamespace(r, bundle: bundle)
-        try writeEtcFiles(r, hostname: hostname, bundle: bundle, embeddedDNS: await usesEmbeddedDNS(r), spec: &spec)
+        try writeEtcFiles(r, hostname: hostname, bundle: bundle, embeddedDNS: await usesEmbeddedDNS(r), links: Self.linkHosts(links), spec: &spec)
         return spec
     }
 
@@ -302,7 +304,7 @@ extension Engine {
     }
 
     /// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its bundle.
-    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, embeddedDNS: Bool = false, spec: inout ContainerSpec) throws {
+    func writeEtcFiles(_ r: ContainerRecord, hostname: String, bundle: String, embeddedDNS: Bool = false, links: String = "", spec: inout ContainerSpec) throws {
         let h = r.hostConfig
         var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
         for extra in h.ExtraHosts ?? [] {
@@ -310,6 +312,7 @@ extension Engine {
             guard p.count == 2 else { throw EngineError(.invalid, "invalid --add-host \(extra) (expected host:ip)") }
             hosts += "\(p[1])\t\(p[0])\n"
         }
+        hosts += links
         let address = (r.endpoints ?? [:]).values.compactMap(\.interface).min { $0.name < $1.name }?.address
         if let address {
             hosts += "\(address)\t\(hostname)\n"
@@ -323,7 +326,9 @@ extension Engine {
         if embeddedDNS {
             resolv = Self.embeddedResolvConf(r, host: resolv)
         } else if !(h.Dns ?? []).isEmpty || !(h.DnsSearch ?? []).isEmpty || !(h.DnsOptions ?? []).isEmpty {
-            resolv = (h.Dns ?? []).map { "nameserver \($0)\n" }.joined()
+            // --dns-search or --dns-option alone keep the host's resolvers.
+            resolv = (h.Dns ?? []).isEmpty ? resolv.split(separator: "\n").filter { $0.hasPrefix("nameserver") }.map { $0 + "\n" }.joined()
+                : (h.Dns ?? []).map { "nameserver \($0)\n" }.joined()
             if let s = h.DnsSearch, !s.isEmpty { resolv += "search \(s.joined(separator: " "))\n" }
             if let o = h.DnsOptions, !o.isEmpty { resolv += "options \(o.joined(separator: " "))\n" }
         }

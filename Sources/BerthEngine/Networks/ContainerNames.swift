@@ -53,6 +53,9 @@ final class ContainerNames: Sendable {
         }
     }
 
+    /// Whether the container's resolver runs.
+    func hasResolver(_ container: String) -> Bool { state.withLock { $0.resolvers[container] != nil } }
+
     /// Serves 127.0.0.11:53 in the container's namespace.
     func startResolver(_ container: String, netns: String, upstream: [IPv4Address]) throws {
         let resolver = try ContainerResolver(netns: netns, upstream: upstream) { [weak self] name in

@@ -10,6 +10,11 @@ public struct Endpoint: Codable, Sendable, Equatable {
     public var aliases: [String]?
     /// `--ip`.
     public var requestedIP: IPv4Address?
+    /// `--mac-address`.
+    public var requestedMAC: MACAddress?
+    /// Links scoped to this network (`name:alias`, what compose sends for `links:` and for
+    /// `compose run`): the alias names the linked container in /etc/hosts while it runs.
+    public var links: [String]?
     /// Set while the container runs.
     public var endpointID: String?
     public var interface: Interface?

@@ -41,8 +41,10 @@ extension Engine {
         guard !bridged.isEmpty else { return r }
         // The network the mode names first: it has eth0 and the default route.
         bridged.sort { ($0.name == primary ? 0 : 1, $0.name) < ($1.name == primary ? 0 : 1, $1.name) }
+        // Ports asked for on no address answer on the network's host_binding_ipv4, if it has one.
         let requests = try PortRequest.parse(bindings: r.hostConfig.PortBindings ?? [:], exposed: Array((r.config.ExposedPorts ?? [:]).keys),
                                              publishAll: r.hostConfig.PublishAllPorts ?? false)
+            .map { q in var q = q; q.hostIP = q.hostIP ?? bridged[0].network.hostBinding; return q }
         var plan: [(name: String, endpoint: Endpoint, networkID: String)] = []
         var interfaces: [Interface] = []
         let record: ContainerRecord
@@ -52,8 +54,9 @@ extension Engine {
                 let ip = try await networks.allocate(on: b.network.id, b.endpoint.requestedIP)
                 var e = b.endpoint
                 let endpointID = NetworkStore.newID()
-                let iface = Interface(name: "eth\(i)", hostName: "vb\(endpointID.prefix(11))", bridge: bridge, address: ip, subnet: subnet,
+                var iface = Interface(name: "eth\(i)", hostName: "vb\(endpointID.prefix(11))", bridge: bridge, address: ip, subnet: subnet,
                                       gateway: gateway, mtu: b.network.mtu, defaultRoute: i == 0 && !b.network.internal)
+                iface.macAddress = b.endpoint.requestedMAC
                 e.endpointID = endpointID
                 e.interface = iface
                 interfaces.append(iface)
@@ -196,7 +199,9 @@ extension Engine {
     func firewallState() async -> FirewallState {
         var s = FirewallState()
         for n in await networks.all() where n.isBridge {
-            if let b = n.bridge, let sub = n.subnet { s.bridges.append(.init(name: b, subnet: sub, internal: n.internal)) }
+            if let b = n.bridge, let sub = n.subnet {
+                s.bridges.append(.init(name: b, subnet: sub, internal: n.internal, masquerade: n.noMasquerade != true, icc: n.noICC != true))
+            }
         }
         for r in await containers.all() { s.forwards += (r.publishedPorts ?? []).map(\.forward) }
         s.forwards.sort { ($0.hostPort, $0.proto.rawValue) < ($1.hostPort, $1.proto.rawValue) }
@@ -206,8 +211,16 @@ extension Engine {
     /// The Linux bridge of a network, up with its gateway address; forwarding on. Idempotent.
     func ensureBridge(_ n: NetworkRecord) async throws {
         guard n.isBridge, let name = n.bridge, let subnet = n.subnet, let gateway = n.gateway else { return }
-        let mtu = n.mtu
+        let mtu = n.mtu, isolated = n.noICC == true
         try await Blocking.run {
+            // enable_icc=false drops bridged traffic in FORWARD, which bridged frames reach
+            // only through br_netfilter.
+            if isolated {
+                guard access("/proc/sys/net/bridge/bridge-nf-call-iptables", F_OK) == 0 else {
+                    throw EngineError(.unavailable, "enable_icc=false needs the br_netfilter kernel module: run modprobe br_netfilter")
+                }
+                Sysctl.set("net/bridge/bridge-nf-call-iptables", "1")
+            }
             let host = try RouteSocket()
             let index = try host.ensureBridge(name, mtu: mtu)
             try host.addAddress(gateway, subnet: subnet, index: index, "give bridge \(name) the address \(gateway)/\(subnet.prefixLength)")

@@ -37,6 +37,23 @@ extension Engine {
         try await Blocking.run { try names.startResolver(id, netns: path, upstream: upstream) }
     }
 
+    /// A container that started on the default bridge and joins a user network: as Docker, it
+    /// gets the embedded resolver now, and its resolv.conf (bind-mounted, so rewritten in place)
+    /// names it.
+    func startLateResolver(_ r: ContainerRecord) async throws {
+        let path = sandboxKey(r.id), upstream = Self.upstreamResolvers(r), names = self.names, id = r.id
+        let file = "\(containers.bundle(r.id))/resolv.conf"
+        let host = Self.withoutLoopbackResolvers((try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
+        let conf = Self.embeddedResolvConf(r, host: host)
+        try await Blocking.run {
+            try names.startResolver(id, netns: path, upstream: upstream)
+            guard let h = FileHandle(forUpdatingAtPath: file) else { return }
+            defer { try? h.close() }
+            try h.truncate(atOffset: 0)
+            try h.write(contentsOf: Data(conf.utf8))
+        }
+    }
+
     /// resolv.conf for the embedded resolver: its address, with the host's (or `--dns-search`,
     /// `--dns-option`) search domains and options.
     static func embeddedResolvConf(_ r: ContainerRecord, host: String) -> String {
@@ -45,8 +62,10 @@ extension Engine {
         let lines = host.split(separator: "\n").map(String.init)
         let search = (h.DnsSearch ?? []).isEmpty ? lines.filter { $0.hasPrefix("search ") } : ["search " + (h.DnsSearch ?? []).joined(separator: " ")]
         out += search.map { $0 + "\n" }.joined()
-        let options = (h.DnsOptions ?? []).isEmpty ? lines.filter { $0.hasPrefix("options ") }.flatMap { $0.split(separator: " ").dropFirst().map(String.init) } : (h.DnsOptions ?? [])
-        out += "options " + (options.filter { !$0.hasPrefix("ndots:") } + ["ndots:0"]).joined(separator: " ") + "\n"
+        let hostOptions = lines.filter { $0.hasPrefix("options ") }.flatMap { $0.split(separator: " ").dropFirst().map(String.init) }
+        let chosen = (h.DnsOptions ?? []).isEmpty ? hostOptions.filter { !$0.hasPrefix("ndots:") } : (h.DnsOptions ?? [])
+        // ndots:0 (as Docker), unless the container asked for its own.
+        out += "options " + (chosen.contains { $0.hasPrefix("ndots:") } ? chosen : chosen + ["ndots:0"]).joined(separator: " ") + "\n"
         return out
     }
 }

@@ -15,6 +15,10 @@ extension Engine {
         public var subnet: String?
         public var gateway: String?
         public var ipRange: String?
+        /// `--aux-address`: name → address.
+        public var auxAddresses: [String: String] = [:]
+        /// `--scope`: `local` (or empty) only; `swarm` and `global` need swarm.
+        public var scope = ""
         public var extraPools = 0
         public init(name: String) { self.name = name }
     }
@@ -37,7 +41,9 @@ extension Engine {
             throw EngineError(.conflict, "network with name \(q.name) already exists")
         }
         guard !q.enableIPv6 else { throw EngineError(.invalid, "IPv6 networks are not supported by berthd yet; create the network without --ipv6") }
-        guard q.ipRange == nil else { throw EngineError(.invalid, "--ip-range is not supported by berthd yet; use a smaller --subnet instead") }
+        guard ["", "local"].contains(q.scope) else {
+            throw EngineError(.invalid, "scope \(q.scope) needs swarm, which berthd does not have; use --scope local (the default)")
+        }
         guard q.extraPools == 0 else { throw EngineError(.invalid, "berthd gives a network one IPv4 subnet; pass a single --subnet") }
         var r = NetworkRecord(id: NetworkStore.newID(), name: q.name, driver: "bridge", created: Date())
         r.internal = q.internal
@@ -45,17 +51,9 @@ extension Engine {
         r.labels = q.labels
         r.options = q.options
         r.mtu = networkOptions.mtu
-        for (k, v) in q.options {
-            switch k {
-            case "com.docker.network.bridge.name":
-                guard (1...15).contains(v.utf8.count) else { throw EngineError(.invalid, "bridge name \(v): a Linux interface name has 1 to 15 characters") }
-                r.bridge = v
-            case "com.docker.network.driver.mtu":
-                guard let m = Int(v), (576...65535).contains(m) else { throw EngineError(.invalid, "invalid MTU \(v): use 576 to 65535") }
-                r.mtu = m
-            default:
-                throw EngineError(.invalid, "network option \(k) is not supported by berthd (it takes com.docker.network.bridge.name and com.docker.network.driver.mtu)")
-            }
+        for (k, v) in q.options { try Self.apply(option: k, v, to: &r) }
+        if r.noICC == true && firewall.backend == .none {
+            throw EngineError(.invalid, "enable_icc=false needs a packet filter, and berthd runs with --firewall none")
         }
         if let s = q.subnet {
             guard let sub = IPv4Subnet(s), sub.prefixLength <= 30 else {
@@ -68,6 +66,24 @@ extension Engine {
             guard let a = IPv4Address(g) else { throw EngineError(.invalid, "invalid gateway \(g)") }
             r.gateway = a
         }
+        if let range = q.ipRange {
+            guard let sub = r.subnet else { throw EngineError(.invalid, "an --ip-range needs a --subnet") }
+            guard let ipRange = IPv4Subnet(range), sub.contains(ipRange.network), ipRange.prefixLength >= sub.prefixLength else {
+                throw EngineError(.invalid, "invalid --ip-range \(range): give an IPv4 network inside the subnet \(sub), like \(sub.network)/\(min(sub.prefixLength + 1, 30))")
+            }
+            r.ipRange = ipRange
+        }
+        if !q.auxAddresses.isEmpty {
+            guard let sub = r.subnet else { throw EngineError(.invalid, "an --aux-address needs a --subnet") }
+            var aux: [String: IPv4Address] = [:]
+            for (name, ip) in q.auxAddresses {
+                guard let a = IPv4Address(ip), sub.contains(a) else {
+                    throw EngineError(.invalid, "invalid --aux-address \(name)=\(ip): give an IPv4 address inside the subnet \(sub)")
+                }
+                aux[name] = a
+            }
+            r.auxAddresses = aux
+        }
         let created = try await networks.create(r, avoiding: Self.hostRoutes())
         do {
             try await ensureBridge(created)
@@ -77,6 +93,33 @@ extension Engine {
             throw error
         }
         return created
+    }
+
+    /// One `-o` driver option of a bridge network, as Docker's bridge driver takes it.
+    static func apply(option k: String, _ v: String, to r: inout NetworkRecord) throws(EngineError) {
+        func flag() throws(EngineError) -> Bool {
+            guard let b = ["true": true, "1": true, "false": false, "0": false][v.lowercased()] else {
+                throw EngineError(.invalid, "invalid value \(v) for \(k): use true or false")
+            }
+            return b
+        }
+        switch k {
+        case "com.docker.network.bridge.name":
+            guard (1...15).contains(v.utf8.count), !v.contains("/"), !v.contains(" ") else {
+                throw EngineError(.invalid, "bridge name \(v): a Linux interface name has 1 to 15 characters, no '/' or space")
+            }
+            r.bridge = v
+        case "com.docker.network.driver.mtu":
+            guard let m = Int(v), (576...65535).contains(m) else { throw EngineError(.invalid, "invalid MTU \(v): use 576 to 65535") }
+            r.mtu = m
+        case "com.docker.network.bridge.enable_ip_masquerade": r.noMasquerade = try !flag() ? true : nil
+        case "com.docker.network.bridge.enable_icc": r.noICC = try !flag() ? true : nil
+        case "com.docker.network.bridge.host_binding_ipv4":
+            guard let a = IPv4Address(v) else { throw EngineError(.invalid, "invalid host_binding_ipv4 \(v): give an IPv4 address of the host") }
+            r.hostBinding = a.value == 0 ? nil : a
+        default:
+            throw EngineError(.invalid, "network option \(k) is not supported by berthd (it takes com.docker.network.bridge.name, enable_ip_masquerade, enable_icc, host_binding_ipv4 and com.docker.network.driver.mtu)")
+        }
     }
 
     /// The subnets the host routes already (interfaces, VPNs), which a new network must avoid.
@@ -168,8 +211,10 @@ extension Engine {
             // The default route goes with the first interface; one that comes back after a
             // disconnect of the only one takes it again.
             let routed = endpoints.values.contains { $0.interface?.defaultRoute == true }
-            let iface = Interface(name: name, hostName: "vb\(endpointID.prefix(11))", bridge: bridge, address: ip, subnet: subnet,
-                                  gateway: gateway, mtu: net.mtu, defaultRoute: !routed && !net.internal)
+            var made = Interface(name: name, hostName: "vb\(endpointID.prefix(11))", bridge: bridge, address: ip, subnet: subnet,
+                                 gateway: gateway, mtu: net.mtu, defaultRoute: !routed && !net.internal)
+            made.macAddress = e.requestedMAC
+            let iface = made
             do {
                 try await Blocking.run {
                     try iface.plug(into: ns, inside: try ns.routeSocket(), host: try RouteSocket())
@@ -180,7 +225,15 @@ extension Engine {
             }
             e.endpointID = endpointID
             e.interface = iface
-            if !net.isDefaultBridge { names.register(r.id, networkID: net.id, names: Self.dnsNames(r, e), address: ip) }
+            if !net.isDefaultBridge {
+                names.register(r.id, networkID: net.id, names: Self.dnsNames(r, e), address: ip)
+                // Not fatal: the interface is in, and names on the network still resolve for others.
+                if !names.hasResolver(r.id) {
+                    do { try await startLateResolver(r) } catch {
+                        FileHandle.standardError.write(Data("berthd: DNS of container \(r.name) on \(net.name): \(error)\n".utf8))
+                    }
+                }
+            }
         } else if await events.isRunning(r.id) {
             throw EngineError(.invalid, "container \(r.name) has no network namespace of berthd's to connect; restart it on a bridge network first")
         }

@@ -19,6 +19,18 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     /// Driver options as given at create (Docker echoes them back; compose compares them).
     public var options: [String: String] = [:]
     public var mtu = 1500
+    /// `--ip-range`: containers get addresses from this part of the subnet only (`--ip` may
+    /// still name any address of the subnet).
+    public var ipRange: IPv4Subnet?
+    /// `--aux-address name=ip`: addresses no container gets.
+    public var auxAddresses: [String: IPv4Address]?
+    /// `com.docker.network.bridge.enable_ip_masquerade=false`: no NAT out of the network.
+    public var noMasquerade: Bool?
+    /// `com.docker.network.bridge.enable_icc=false`: containers on it cannot reach each other.
+    public var noICC: Bool?
+    /// `com.docker.network.bridge.host_binding_ipv4`: the host address of ports published
+    /// without one.
+    public var hostBinding: IPv4Address?
 
     /// The network containers join when they name none (`default`, `bridge`).
     public var isDefaultBridge: Bool { name == NetworkRecord.defaultBridgeName }

@@ -57,7 +57,7 @@ public actor NetworkStore {
 
     private static func pool(_ r: NetworkRecord) -> AddressPool? {
         guard r.isBridge, let s = r.subnet, let g = r.gateway else { return nil }
-        return AddressPool(subnet: s, gateway: g)
+        return AddressPool(subnet: s, gateway: g, range: r.ipRange, reserved: Set((r.auxAddresses ?? [:]).values))
     }
 
     static func newID() -> String {

@@ -38,12 +38,19 @@ public struct DNSQuery: Sendable, Equatable {
     /// Response codes: no such name, server failure (no upstream answered).
     public static let nxdomain: UInt16 = 3, servfail: UInt16 = 2
 
+    /// The largest answer a UDP reply carries without EDNS (RFC 1035 4.2.1).
+    public static let udpLimit = 512
+
     /// The answer: `addresses` as A records (TTL 600, as Docker's); none for AAAA (the name
-    /// exists, IPv6 does not); `rcode` for errors.
-    public func answer(_ addresses: [IPv4Address], rcode: UInt16 = 0) -> [UInt8] {
-        let records = type == Self.typeA ? addresses : []
-        // QR, AA, RD echoed, RA, rcode.
-        let flags: UInt16 = 0x8000 | 0x0400 | (recursionDesired ? 0x0100 : 0) | 0x0080 | (rcode & 0xF)
+    /// exists, IPv6 does not); `rcode` for errors. Past `limit` bytes (a UDP reply) the records
+    /// that do not fit are left out and TC set, so the client asks again over TCP.
+    public func answer(_ addresses: [IPv4Address], rcode: UInt16 = 0, limit: Int = .max) -> [UInt8] {
+        var records = type == Self.typeA ? addresses : []
+        let fit = max(0, (limit - 12 - question.count) / 16)
+        let truncated = records.count > fit
+        if truncated { records = Array(records.prefix(fit)) }
+        // QR, AA, TC, RD echoed, RA, rcode.
+        let flags: UInt16 = 0x8000 | 0x0400 | (truncated ? 0x0200 : 0) | (recursionDesired ? 0x0100 : 0) | 0x0080 | (rcode & 0xF)
         var out: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1,
                             UInt8(records.count >> 8), UInt8(records.count & 0xFF), 0, 0, 0, 0]
         out += question

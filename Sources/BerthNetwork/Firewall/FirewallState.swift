@@ -8,10 +8,16 @@ public struct FirewallState: Sendable, Equatable {
         public var subnet: IPv4Subnet
         /// No traffic in or out of the bridge except between its containers (`--internal`).
         public var `internal`: Bool
-        public init(name: String, subnet: IPv4Subnet, internal: Bool) {
+        /// Outbound traffic is masqueraded (Docker's `enable_ip_masquerade`).
+        public var masquerade: Bool
+        /// Containers on the bridge reach each other (Docker's `enable_icc`).
+        public var icc: Bool
+        public init(name: String, subnet: IPv4Subnet, internal: Bool, masquerade: Bool = true, icc: Bool = true) {
             self.name = name
             self.subnet = subnet
             self.internal = `internal`
+            self.masquerade = masquerade
+            self.icc = icc
         }
     }
 

@@ -26,7 +26,7 @@ public enum IPTablesRules {
             nat.append("-A BERTH \(dst)-p \(f.proto) -m \(f.proto) --dport \(f.hostPort) -j DNAT --to-destination \(f.containerIP):\(f.containerPort)")
         }
         for b in state.bridges {
-            if !b.internal {
+            if !b.internal && b.masquerade {
                 nat.append("-A BERTH-POSTROUTING -s \(b.subnet) ! -o \(b.name) -j MASQUERADE")
             }
             // Host → published port (127.0.0.1 too): the reply must come back through the host.
@@ -43,6 +43,14 @@ public enum IPTablesRules {
         for b in state.bridges where b.internal {
             filter.append("-A BERTH-FORWARD -i \(b.name) ! -o \(b.name) -j DROP")
             filter.append("-A BERTH-FORWARD -o \(b.name) ! -i \(b.name) -j DROP")
+        }
+        // Bridged traffic between two containers passes FORWARD (br_netfilter): icc off drops it,
+        // published ports (accepted below) excepted, as Docker does.
+        for f in state.forwards where state.bridges.contains(where: { $0.name == f.bridge && !$0.icc }) {
+            filter.append("-A BERTH-FORWARD -d \(f.containerIP)/32 -i \(f.bridge) -o \(f.bridge) -p \(f.proto) -m \(f.proto) --dport \(f.containerPort) -j ACCEPT")
+        }
+        for b in state.bridges where !b.icc {
+            filter.append("-A BERTH-FORWARD -i \(b.name) -o \(b.name) -j DROP")
         }
         for f in state.forwards {
             // Two host ports to one container port need one accept.

@@ -10,7 +10,7 @@ public enum NFTablesRules {
         }
         let names = state.bridges.map(\.name)
         for b in state.bridges {
-            if !b.internal { post.append("ip saddr \(b.subnet) oifname != \"\(b.name)\" masquerade") }
+            if !b.internal && b.masquerade { post.append("ip saddr \(b.subnet) oifname != \"\(b.name)\" masquerade") }
             // Host → published port from 127.0.0.1: the reply must come back through the host.
             post.append("ip saddr 127.0.0.0/8 oifname \"\(b.name)\" masquerade")
             post.append("ip saddr \(b.subnet) oifname \"\(b.name)\" ct status dnat masquerade")
@@ -22,6 +22,9 @@ public enum NFTablesRules {
         for b in state.bridges where b.internal {
             forward.append("iifname \"\(b.name)\" oifname != \"\(b.name)\" drop")
             forward.append("oifname \"\(b.name)\" iifname != \"\(b.name)\" drop")
+        }
+        for b in state.bridges where !b.icc {
+            forward.append("iifname \"\(b.name)\" oifname \"\(b.name)\" drop")
         }
         for f in state.forwards {
             let rule = "ip daddr \(f.containerIP) oifname \"\(f.bridge)\" \(f.proto) dport \(f.containerPort) accept"

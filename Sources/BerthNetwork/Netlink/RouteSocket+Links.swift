@@ -24,10 +24,11 @@ extension RouteSocket {
         var m = NetlinkMessage(.newLink, flags: NetlinkMessage.create | NetlinkMessage.excl, sequence: next())
         m.linkHeader(flags: Attr.up, change: Attr.up)
         m.attribute(Attr.ifName, string: name)
-        m.attribute(Attr.ifMTU, u32: UInt32(mtu))
         m.nested(Attr.ifLinkInfo) { NetlinkMessage.appendAttribute(&$0, Attr.infoKind, Array("bridge".utf8)) }
         try perform(m, "create bridge \(name)", tolerate: [EEXIST])
         guard let index = try linkIndex(name) else { throw NetworkError(.system, "bridge \(name) vanished right after it was created") }
+        // Set after creation, not in it: only a change of MTU marks it as the user's, and a
+        // bridge whose MTU is not falls back to 1500 when its last port leaves.
         try setLink(index: index, up: true, mtu: mtu, "bring bridge \(name) up")
         return index
     }

@@ -40,13 +40,17 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Add a custom host-to-IP mapping (host:ip)") var addHost: [String] = []
     @Option(help: "Set custom DNS servers") var dns: [String] = []
     @Option(help: "Set custom DNS search domains") var dnsSearch: [String] = []
-    @Option(help: "Set DNS options") var dnsOption: [String] = []
+    @Option(name: [.long, .customLong("dns-opt")], help: "Set DNS options") var dnsOption: [String] = []
     @Option(help: "Add additional groups to join") var groupAdd: [String] = []
     @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random ports") var publishAll = false
     @Option(help: "Expose a port or a range of ports") var expose: [String] = []
     @Option(help: "IPv4 address (e.g., 172.30.100.104)") var ip: String?
-    @Option(help: "Add network-scoped alias for the container") var networkAlias: [String] = []
+    @Option(name: [.long, .customLong("net-alias")], help: "Add network-scoped alias for the container") var networkAlias: [String] = []
+    @Option(help: "IPv6 address (e.g., 2001:db8::33): refused, berthd has no IPv6 yet") var ip6: String?
+    @Option(help: "Container IPv4/IPv6 link-local addresses: refused by berthd") var linkLocalIp: [String] = []
+    @Option(help: "Container MAC address (e.g., 92:d0:c6:0a:29:33)") var macAddress: String?
+    @Option(help: "Add link to another container (name[:alias])") var link: [String] = []
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
     @Option(help: "Set platform if server is multi-platform capable") var platform: String?
@@ -76,6 +80,7 @@ struct ContainerOptions: ParsableArguments {
                                    "ReadonlyRootfs": readOnly, "ExtraHosts": addHost, "Dns": dns, "DnsSearch": dnsSearch,
                                    "DnsOptions": dnsOption, "GroupAdd": groupAdd, "Init": self.`init`]
         if let userns { host["UsernsMode"] = userns }
+        if !link.isEmpty { host["Links"] = link.map { $0.contains(":") ? $0 : "\($0):\($0)" } }
         if let restart { host["RestartPolicy"] = try Self.restartPolicy(restart) }
         if let memory { host["Memory"] = try Self.bytes(memory, flag: "--memory") }
         if let memorySwap { host["MemorySwap"] = memorySwap == "-1" ? -1 : try Self.bytes(memorySwap, flag: "--memory-swap") }
@@ -124,9 +129,14 @@ struct ContainerOptions: ParsableArguments {
             "HostConfig": host,
         ]
         if !exposed.isEmpty { body["ExposedPorts"] = exposed }
-        if ip != nil || !networkAlias.isEmpty {
+        if ip != nil || ip6 != nil || !linkLocalIp.isEmpty || macAddress != nil || !networkAlias.isEmpty {
             var endpoint: [String: Any] = [:]
-            if let ip { endpoint["IPAMConfig"] = ["IPv4Address": ip] }
+            var ipam: [String: Any] = [:]
+            if let ip { ipam["IPv4Address"] = ip }
+            if let ip6 { ipam["IPv6Address"] = ip6 }
+            if !linkLocalIp.isEmpty { ipam["LinkLocalIPs"] = linkLocalIp }
+            if !ipam.isEmpty { endpoint["IPAMConfig"] = ipam }
+            if let macAddress { endpoint["MacAddress"] = macAddress }
             if !networkAlias.isEmpty { endpoint["Aliases"] = networkAlias }
             body["NetworkingConfig"] = ["EndpointsConfig": [network ?? "default": endpoint]]
         }

@@ -9,6 +9,13 @@ struct NetworkCreate: ParsableCommand {
     @Option(help: "Subnet in CIDR format that represents a network segment") var subnet: [String] = []
     @Option(help: "IPv4 Gateway for the master subnet") var gateway: [String] = []
     @Option(help: "Allocate container ip from a sub-range") var ipRange: [String] = []
+    @Option(help: "Auxiliary IPv4 addresses used by Network driver (name=ip), never given to a container") var auxAddress: [String] = []
+    @Option(help: "IP Address Management Driver (default)") var ipamDriver = "default"
+    @Option(help: "Set IPAM driver specific options (none are taken)") var ipamOpt: [String] = []
+    @Option(help: "Control the network's scope (local)") var scope: String?
+    @Flag(help: "Create swarm routing-mesh network (needs swarm: refused)") var ingress = false
+    @Flag(help: "Create a configuration only network (needs swarm: refused)") var configOnly = false
+    @Option(help: "The network from which to copy the configuration (refused)") var configFrom: String?
     @Flag(help: "Restrict external access to the network") var `internal` = false
     @Flag(help: "Enable manual container attachment") var attachable = false
     @Flag(help: "Enable IPv6 networking") var ipv6 = false
@@ -20,17 +27,22 @@ struct NetworkCreate: ParsableCommand {
         guard gateway.count <= subnet.count, ipRange.count <= subnet.count else {
             throw CLIError("every --gateway and --ip-range needs a --subnet")
         }
+        guard auxAddress.isEmpty || !subnet.isEmpty else { throw CLIError("every --aux-address needs a --subnet") }
         let config: [[String: Any]] = subnet.enumerated().map { i, s in
             var c: [String: Any] = ["Subnet": s]
             if i < gateway.count { c["Gateway"] = gateway[i] }
             if i < ipRange.count { c["IPRange"] = ipRange[i] }
+            if i == 0, !auxAddress.isEmpty { c["AuxiliaryAddresses"] = VolumeGroup.keyValues(auxAddress) }
             return c
         }
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "Name": name, "Driver": driver, "Internal": `internal`, "Attachable": attachable, "EnableIPv6": ipv6,
             "Labels": VolumeGroup.keyValues(label), "Options": VolumeGroup.keyValues(opt), "CheckDuplicate": true,
-            "IPAM": ["Driver": "default", "Options": [String: String](), "Config": config],
+            "IPAM": ["Driver": ipamDriver, "Options": VolumeGroup.keyValues(ipamOpt), "Config": config],
+            "Ingress": ingress, "ConfigOnly": configOnly,
         ]
+        if let scope { body["Scope"] = scope }
+        if let configFrom { body["ConfigFrom"] = ["Network": configFrom] }
         let r = try NetworkGroup.post("/networks/create", body) as? [String: Any] ?? [:]
         print(r["Id"] as? String ?? "")
     }
