@@ -13,8 +13,8 @@ import Testing
     @Test func aKilledShimLeavesAnExited137ContainerAndNoMountsOrCgroups() throws {
         let d = try Fixtures.daemonWithBusybox()
         let links = d.inNetns("ip", "-o", "link").lines.count
-        #expect(d.berth("run", "-d", "--name", "k", "bb", "sleep", "1000").status == 0)
-        let id = d.berth("inspect", "-f", "{{.Id}}", "k").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(d.berth("run", "-d", "--name", "killed", "bb", "sleep", "1000").status == 0)
+        let id = d.berth("inspect", "-f", "{{.Id}}", "killed").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let state = try #require(FileManager.default.contents(atPath: "\(d.dataRoot)/containers/\(id)/state.json"))
         let s = try #require(try JSONSerialization.jsonObject(with: state) as? [String: Any])
         let shim = try #require((s["shimPid"] as? NSNumber)?.int32Value)
@@ -30,7 +30,7 @@ import Testing
         kill(shim, SIGKILL)
         var status = ""
         for _ in 0..<100 {
-            status = d.berth("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "k").stdout
+            status = d.berth("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "killed").stdout
             if status.hasPrefix("exited") { break }
             usleep(100_000)
         }
@@ -40,8 +40,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(d.execRoot)/netns/\(id.prefix(12))"))
         #expect(cgroups.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "cgroups removed: \(cgroups)")
         #expect(d.inNetns("ip", "-o", "link").lines.count == links, "veth pair removed")
-        #expect(d.berth("start", "k").status == 0, "the container starts again with a new shim")
-        #expect(d.berth("rm", "-f", "k").status == 0)
+        #expect(d.berth("start", "killed").status == 0, "the container starts again with a new shim")
+        #expect(d.berth("rm", "-f", "killed").status == 0)
     }
 
     /// A power cut as berthd sees it: berthd, shims and containers die and the exec root (a
@@ -91,7 +91,8 @@ import Testing
         first.standardError = FileHandle.nullDevice
         try first.run()
         let partial = "\(d.dataRoot)/content/ingest/\(image.layerDigest.dropFirst(7)).partial"
-        let target = Int64(Double(image.layer.count) * fraction)
+        // The registry sends 64 KiB pieces: 99 % means the start of the last one.
+        let target = min(Int64(Double(image.layer.count) * fraction), Int64(image.layer.count - 65536))
         var kept: Int64 = 0
         for _ in 0..<1000 where kept < target {
             usleep(5_000)
@@ -99,10 +100,14 @@ import Testing
         }
         d.kill9()
         first.waitUntilExit()
-        #expect(kept >= target && kept < image.layer.count, "killed at \(kept) of \(image.layer.count) bytes")
+        #expect(kept >= target, "killed at \(kept) of \(image.layer.count) bytes")
         try d.start()
-        #expect(d.berth("images", "-q").stdout.isEmpty, "no half-tagged image")
-        #expect(!d.entries("content/blobs/sha256").contains(String(image.layerDigest.dropFirst(7))))
+        // At 99 % the last 64 KiB piece may complete the download before the kill lands; below
+        // that the layer cannot have been committed.
+        if kept < image.layer.count {
+            #expect(d.berth("images", "-q").stdout.isEmpty, "no half-tagged image")
+            #expect(!d.entries("content/blobs/sha256").contains(String(image.layerDigest.dropFirst(7))))
+        }
         let pull = d.berth("pull", "-q", name)
         #expect(pull.status == 0, "\(pull.stderr)")
         let check = d.berth("system", "check")
