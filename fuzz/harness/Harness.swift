@@ -5,7 +5,8 @@ import Glibc
 
 /// Fuzz targets over Berth's parsers of untrusted input: any input may be refused, none may
 /// crash, hang or escape. Built with `-sanitize=fuzzer -DFUZZING` by `scripts/fuzz` (libFuzzer
-/// drives `LLVMFuzzerTestOneInput`); built plainly it replays files: `berth-fuzz TARGET FILE…`.
+/// drives `LLVMFuzzerTestOneInput`); built plainly it replays files:
+/// `BERTH_FUZZ_TARGET=tar berth-fuzz fuzz/corpus/tar`.
 enum FuzzTarget: String, CaseIterable {
     /// `Reference(parsing:)`: what parses prints back to a spelling that parses to the same value.
     case reference
@@ -43,13 +44,14 @@ final class Scratch: @unchecked Sendable {
     let dir: String
 
     init() {
-        var template = Array("/tmp/berth-fuzz-XXXXXX".utf8CString)
+        var template = Array("/dev/shm/berth-fuzz-XXXXXX".utf8CString)
         dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        atexit { _ = try? FileManager.default.removeItem(atPath: Scratch.shared.dir) }
     }
 
     func extract(_ data: Data) {
         let layer = "\(dir)/layer", root = "\(dir)/root"
-        FileManager.default.createFile(atPath: layer, contents: data)
+        _ = FileManager.default.createFile(atPath: layer, contents: data)
         mkdir(root, 0o755)
         _ = try? LayerExtractor.extract(layerPath: layer, into: root)
         let outside = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
@@ -72,10 +74,21 @@ public func fuzzOne(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
-/// Without libFuzzer: runs every file (or every file in each directory) given.
-@main struct Replay {
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzer(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+#endif
+
+/// With libFuzzer (`-DFUZZING`): its driver, with libFuzzer's flags. Without: runs every file (or
+/// every file in each directory) given, as a replay of a corpus.
+@main struct Harness {
     static func main() {
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(runFuzzer(&argc, &argv, fuzzOne))
+        #else
         var count = 0
         for path in CommandLine.arguments.dropFirst() {
             var isDir: ObjCBool = false
@@ -88,6 +101,6 @@ public func fuzzOne(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             }
         }
         print("\(target.rawValue): \(count) inputs replayed")
+        #endif
     }
 }
-#endif
