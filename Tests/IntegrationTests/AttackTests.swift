@@ -43,8 +43,13 @@ import Testing
         let initPid = try #require(Int32(d.berth("inspect", "-f", "{{.State.Pid}}", "fds").stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(Self.fds(initPid) == ["0", "1", "2"], "init: \(Self.fdLinks(initPid))")
         #expect(d.berth("exec", "-d", "fds", "sleep", "1001").status == 0)
-        let procs = Self.cgroupProcs(initPid)
-        let exec = procs.first { $0 != initPid }
+        // Scanned once it runs `sleep 1001` (after execve, when CLOEXEC descriptors are gone).
+        var procs: [Int32] = [], exec: Int32?
+        for _ in 0..<50 where exec == nil {
+            procs = Self.cgroupProcs(initPid)
+            exec = procs.first { $0 != initPid && Self.read("/proc/\($0)/cmdline").split(separator: "\0").joined(separator: " ") == "sleep 1001" }
+            if exec == nil { usleep(100_000) }
+        }
         #expect(exec != nil, "the exec'd sleep is in the container's cgroup: \(procs)")
         if let exec { #expect(Self.fds(exec) == ["0", "1", "2"], "exec: \(Self.fdLinks(exec))") }
         let inside = d.berth("exec", "fds", "ls", "/proc/1/fd")
@@ -104,6 +109,52 @@ import Testing
         let abstract = d.inNetns("sh", "-c", "grep ' @' /proc/net/unix | grep -c berth || true")
         #expect(abstract.stdout == "0\n", "\(abstract.stdout)")
         #expect(d.berth("rm", "-f", "other").status == 0)
+    }
+
+    /// Hostile image content and configs (CVE-2024-40635, CVE-2026-47262, CVE-2022-23648, the
+    /// symlinked-/dev class): each fails with a clear error, or works bounded, and berthd stays up.
+    @Test func hostileImagesFailWithClearErrorsOrStayBounded() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        func image(_ name: String, change: String? = nil, setup: String = "") throws {
+            let dir = "\(d.dir)/\(name)"
+            let script = "set -e; mkdir -p \(dir)/add; cd \(dir)/add; \(setup)\n cp \(Fixtures.busyboxTar) \(dir)/image.tar; "
+                + "if [ -n \"$(ls -A)\" ]; then tar --numeric-owner -rf \(dir)/image.tar .; fi"
+            let r = Run.sh(script)
+            guard r.status == 0 else { throw TestFailure("\(name): \(r.stderr)") }
+            let imported = change.map { d.berth("import", "-c", $0, "\(dir)/image.tar", name) } ?? d.berth("import", "\(dir)/image.tar", name)
+            guard imported.status == 0 else { throw TestFailure("import \(name): \(imported.stderr)") }
+        }
+        let groups = "python3 -c \"import sys; n = int(sys.argv[1]); open('etc/group', 'w').write('root:x:0:\\\\n' + ''.join('g%d:x:%d:root\\\\n' % (i, 1000 + i) for i in range(n)))\""
+        try image("group1m", setup: "mkdir etc; \(groups) 40000")
+        // Counted from the kernel's view (busybox `id` would look each of 40001 names up).
+        let big = d.berth("run", "--rm", "--network", "none", "group1m", "awk", "/^Groups:/ { print NF - 1 }", "/proc/self/status")
+        #expect(big.stdout == "40001\n", "a 1 MB /etc/group is read: \(big.stdout)\(big.stderr)")
+        try image("group6m", setup: "mkdir etc; \(groups) 300000")
+        let huge = d.berth("run", "--rm", "--network", "none", "group6m", "id")
+        #expect(huge.status == 125 && huge.stderr.contains("/etc/group is larger than 4194304 bytes"), "\(huge.stderr)")
+        try image("uid", change: "USER 2147483648")
+        let uid = d.berth("run", "--rm", "--network", "none", "uid", "id")
+        #expect(uid.status == 125 && uid.stderr.contains("uids and gids must be in range 0-2147483647"), "\(uid.stderr)")
+        try image("volume", change: #"VOLUME ["../../etc"]"#)
+        let volume = d.berth("run", "--rm", "--network", "none", "volume", "true")
+        #expect(volume.status == 125 && volume.stderr.contains("invalid volume ../../etc"), "\(volume.stderr)")
+        try image("devlink", setup: "ln -s /etc dev")
+        let dev = d.berth("run", "--rm", "--network", "none", "devlink", "true")
+        #expect(dev.status == 125 && dev.stderr.contains("/dev must not be a symlink"), "\(dev.stderr)")
+        try image("nulllink", setup: "mkdir dev; ln -s /etc/passwd dev/null")
+        let null = d.berth("run", "--rm", "--network", "none", "nulllink", "sh", "-c", "echo x > /dev/null; wc -c < /etc/passwd; ls -l /dev/null")
+        let passwd = d.berth("run", "--rm", "--network", "none", "bb", "sh", "-c", "wc -c < /etc/passwd").stdout
+        #expect(null.lines.first.map { $0 + "\n" } == passwd && null.lines.last?.hasPrefix("crw-rw-rw-") == true,
+                "/dev is a fresh tmpfs, the image's /dev/null link is gone: \(null.stdout)\(null.stderr)")
+        let env = (0..<25000).map { "\"E\($0)=\(String(repeating: "x", count: 100))\"" }.joined(separator: ",")
+        let body = "\(d.dir)/env.json"
+        try #"{"Image":"bb","Cmd":["true"],"Env":[\#(env)]}"#.write(toFile: body, atomically: true, encoding: .utf8)
+        let created = Run.curl(socket: d.socket, path: "/containers/create?name=bigenv", method: "POST",
+                               extra: ["-H", "Content-Type: application/json", "--data-binary", "@\(body)"])
+        #expect(created.stdout.contains("HTTP/1.1 201"), "\(created.stdout.prefix(300))")
+        let started = d.berth("start", "bigenv")
+        #expect(started.status != 0 && started.stderr.contains("argument list too long"), "\(started.stderr)")
+        #expect(Run.curl(socket: d.socket, path: "/_ping").stdout.hasPrefix("HTTP/1.1 200"))
     }
 
     // MARK: API abuse

@@ -76,13 +76,20 @@ extension Engine {
             if (c.Cmd ?? []).isEmpty { c.Cmd = image.cmd }
             if c.Entrypoint == nil { c.Entrypoint = image.entrypoint }
         }
+        // A later value of a name replaces every earlier one and goes last; indexed by name, as
+        // a request may carry tens of thousands of variables.
         var env = image.env ?? []
+        func name(_ e: String) -> String { e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e }
+        var positions: [String: [Int]] = [:]
+        for (i, e) in env.enumerated() { positions[name(e), default: []].append(i) }
+        var replaced = Set<Int>()
         for e in c.Env ?? [] {
-            let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
-            env.removeAll { $0 == key || $0.hasPrefix(key + "=") }
+            let key = name(e)
+            replaced.formUnion(positions[key] ?? [])
+            positions[key] = [env.count]
             env.append(e)
         }
-        c.Env = env
+        c.Env = env.indices.filter { !replaced.contains($0) }.map { env[$0] }
         if (c.WorkingDir ?? "").isEmpty { c.WorkingDir = image.workingDir }
         if (c.User ?? "").isEmpty { c.User = image.user }
         if c.StopSignal == nil { c.StopSignal = image.stopSignal }
