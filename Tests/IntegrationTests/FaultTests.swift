@@ -142,6 +142,33 @@ import Testing
         #expect(d.berth("system", "check").status == 0)
     }
 
+    /// `rmi` and `image prune -a` while a pull is downloading: the name is not there yet, the
+    /// leased content is not collected, and the pull completes into a sound store.
+    @Test func rmiAndPruneDuringAPullLeaveItWhole() throws {
+        let ns = try NetNS()
+        let image = try SlowImage(netns: ns, delay: 0.03)
+        let d = try Daemon(netns: ns)
+        let name = "\(image.registry.host)/slow/bb:1"
+        let pull = Process()
+        pull.executableURL = URL(fileURLWithPath: Binaries.berth)
+        pull.arguments = ["pull", "-q", name]
+        pull.environment = ["BERTH_HOST": d.host]
+        pull.standardOutput = FileHandle.nullDevice
+        pull.standardError = FileHandle.nullDevice
+        try pull.run()
+        let partial = "\(d.dataRoot)/content/ingest/\(image.layerDigest.dropFirst(7)).partial"
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: partial) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: partial), "the layer is downloading")
+        let rmi = d.berth("rmi", name)
+        #expect(rmi.status == 1 && rmi.stderr.contains("No such image: \(name)"), "\(rmi.stderr)")
+        #expect(d.berth("image", "prune", "-a", "-f").status == 0)
+        #expect(d.entries("content/blobs/sha256").contains(String(image.configDigest.dropFirst(7))), "the leased config stays")
+        pull.waitUntilExit()
+        #expect(pull.terminationStatus == 0)
+        #expect(d.berth("system", "check").status == 0)
+        #expect(d.berth("run", "--rm", "--network", "none", name, "echo", "whole").stdout == "whole\n")
+    }
+
     /// Ten `rm -f` of one container at once: one removes it, the others say it is gone; tags
     /// added and removed in parallel end in a store that checks clean.
     @Test func parallelRmAndATagStormEndConsistent() throws {
