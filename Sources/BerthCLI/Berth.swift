@@ -55,5 +55,5 @@ struct ImageGroup: ParsableCommand {
 /// `berth system …`.
 struct SystemGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "system", abstract: "Manage berth",
-        subcommands: [SystemDF.self, Info.self, Events.self])
+        subcommands: [SystemDF.self, Info.self, Events.self, SystemCheck.self])
 }

@@ -138,6 +138,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
         public var cpuShares: Int64?
         public var cpusetCpus: String?
         public var pidsLimit: Int64?
+        /// Applied when `pidsLimit` is nil and the host has the pids controller (berthd's default).
+        public var defaultPidsLimit: Int64?
         public init(path: String) { self.path = path }
     }
 

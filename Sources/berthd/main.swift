@@ -52,6 +52,7 @@ struct Berthd: AsyncParsableCommand {
         guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
             throw ValidationError("another berthd is already using the data root \(dataRoot); stop it first or pass a different --data-root")
         }
+        Self.protectFromOOMKiller()
         let pid = "\(getpid())\n"
         ftruncate(lockFD, 0)
         _ = pid.withCString { write(lockFD, $0, strlen($0)) }
@@ -104,6 +105,18 @@ struct Berthd: AsyncParsableCommand {
         sources.append(reaper)
         defer { sources.forEach { $0.cancel() } }
         try await serving.value
+    }
+
+    /// As dockerd (OOMScoreAdjust=-500): under memory pressure the kernel kills a container before
+    /// berthd; shims inherit the value, container processes are reset to 0 (ProcessStarter).
+    static func protectFromOOMKiller() {
+        let fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0, write(fd, "-500", 4) == 4 else {
+            FileHandle.standardError.write(Data("berthd: cannot set oom_score_adj to -500: \(String(cString: strerror(errno)))\n".utf8))
+            if fd >= 0 { close(fd) }
+            return
+        }
+        close(fd)
     }
 
     static func socketPath(_ host: String) throws -> String {

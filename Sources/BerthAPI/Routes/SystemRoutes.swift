@@ -18,6 +18,11 @@ enum SystemRoutes {
             try await c.json(await info(c.engine))
         case ("GET", "/system/df"):
             try await c.json(try await diskUsage(c))
+        case ("GET", "/berth/system/check"):
+            // Berth's own route (no Docker equivalent): `berth system check`.
+            let check = try await c.engine.checkStore()
+            try await c.json(["Blobs": check.blobs, "Images": check.images, "Snapshots": check.snapshots,
+                              "Problems": check.problems.map { $0.description }] as [String: Any])
         default:
             return false
         }

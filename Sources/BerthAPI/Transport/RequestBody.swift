@@ -42,7 +42,7 @@ public final class RequestBody: Sendable {
         var all = ByteBuffer()
         while var piece = try await next() {
             guard all.readableBytes + piece.readableBytes <= limit else {
-                throw TransportError.malformedMessage("request body larger than \(limit) bytes")
+                throw BodyTooLarge(limit: limit)
             }
             all.writeBuffer(&piece)
         }
@@ -66,4 +66,11 @@ public final class RequestBody: Sendable {
             return false
         }
     }
+}
+
+/// A request body over what its route accepts: 413, and the connection stays usable.
+public struct BodyTooLarge: HTTPErrorConvertible {
+    public let limit: Int
+    public var httpStatus: Int { 413 }
+    public var httpMessage: String { "request body larger than \(limit) bytes" }
 }

@@ -24,6 +24,10 @@ enum Defaults {
 
     static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
+    /// Berth's default pids limit (Docker has none): a fork bomb stops here. `--pids-limit -1`
+    /// (or 0) lifts it, `--pids-limit N` replaces it.
+    static let pidsLimit: Int64 = 4096
+
     static let path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// The kept set after `--cap-add`/`--cap-drop` (names with or without `CAP_`, or `ALL`).

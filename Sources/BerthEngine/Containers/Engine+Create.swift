@@ -40,6 +40,9 @@ extension Engine {
         let containerName: String
         if let name, !name.isEmpty {
             let n = name.hasPrefix("/") ? String(name.dropFirst()) : name
+            guard n.utf8.count <= Self.maxNameLength else {
+                throw EngineError(.invalid, "Invalid container name (\(n.prefix(32))…): at most \(Self.maxNameLength) characters")
+            }
             guard Self.isValidName(n) else {
                 throw EngineError(.invalid, "Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
             }
@@ -73,13 +76,20 @@ extension Engine {
             if (c.Cmd ?? []).isEmpty { c.Cmd = image.cmd }
             if c.Entrypoint == nil { c.Entrypoint = image.entrypoint }
         }
+        // A later value of a name replaces every earlier one and goes last; indexed by name, as
+        // a request may carry tens of thousands of variables.
         var env = image.env ?? []
+        func name(_ e: String) -> String { e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e }
+        var positions: [String: [Int]] = [:]
+        for (i, e) in env.enumerated() { positions[name(e), default: []].append(i) }
+        var replaced = Set<Int>()
         for e in c.Env ?? [] {
-            let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
-            env.removeAll { $0 == key || $0.hasPrefix(key + "=") }
+            let key = name(e)
+            replaced.formUnion(positions[key] ?? [])
+            positions[key] = [env.count]
             env.append(e)
         }
-        c.Env = env
+        c.Env = env.indices.filter { !replaced.contains($0) }.map { env[$0] }
         if (c.WorkingDir ?? "").isEmpty { c.WorkingDir = image.workingDir }
         if (c.User ?? "").isEmpty { c.User = image.user }
         if c.StopSignal == nil { c.StopSignal = image.stopSignal }
@@ -89,9 +99,12 @@ extension Engine {
         c.Volumes = (image.volumes ?? [:]).merging(c.Volumes ?? [:]) { a, _ in a }
     }
 
+    /// Longer names are refused (Docker sets no limit; a name ends up in hosts files and DNS).
+    static let maxNameLength = 255
+
     static func isValidName(_ n: String) -> Bool {
         let u = Array(n.utf8)
-        guard u.count >= 2, let f = u.first else { return false }
+        guard u.count >= 2, u.count <= maxNameLength, let f = u.first else { return false }
         func alnum(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) }
         return alnum(f) && u.dropFirst().allSatisfy { alnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }

@@ -242,6 +242,7 @@ extension Engine {
         cg.cpuShares = positive(h.CpuShares)
         cg.cpusetCpus = (h.CpusetCpus ?? "").isEmpty ? nil : h.CpusetCpus
         cg.pidsLimit = positive(h.PidsLimit)
+        if h.PidsLimit == nil { cg.defaultPidsLimit = Defaults.pidsLimit }
         return cg
     }
 

@@ -27,7 +27,16 @@ extension Engine {
         events(.status("Pulling from \(ref.path)", id: ref.digest?.description ?? ref.tag))
         await images.extend(lease, with: Set([top.digest, document.digest, manifest.config.digest] + manifest.layers.map(\.digest)))
 
-        let configData = content.exists(manifest.config.digest) ? try content.read(manifest.config.digest) : try await session.blobData(manifest.config)
+        // Stored first (held by the lease until the image is recorded), so that concurrent pulls
+        // of one image fetch the config once, as they do each layer.
+        if !content.exists(manifest.config.digest) {
+            let content = self.content, config = manifest.config
+            try await downloads.once(config.digest) {
+                let data = try await session.blobData(config)
+                _ = try await Blocking.run { try content.write(data, expected: config.digest) }
+            }
+        }
+        let configData = try content.read(manifest.config.digest)
         let config = try ImageConfig.decode(configData)
         if let platform, !platform.matches(Platform(architecture: config.architecture, os: config.os, variant: config.variant)) {
             throw EngineError(.notFound, "image with reference \(ref.familiar) was found but does not match the specified platform: wanted \(platform), actual: \(config.os)/\(config.architecture)")

@@ -90,6 +90,10 @@ public struct Cgroup: Sendable {
     /// v2 `memory.events`): what `State.OOMKilled` is derived from.
     public func oomKillCount() -> Int { backend.oomKillCount() }
 
+    /// Docker's device rules for a non-privileged container (v1 devices controller; on v2 the
+    /// rules need an eBPF program, which Berth does not load yet).
+    public func restrictDevices() throws(CgroupError) { try backend.restrictDevices() }
+
     /// Processes in the cgroup (and any sub-cgroups), sorted.
     public func pids() throws(CgroupError) -> [Int32] {
         guard backend.exists() else { throw CgroupError(.notFound, "no cgroup \(path)") }

@@ -19,6 +19,8 @@ protocol CgroupBackend: Sendable {
     func oomKillCount() -> Int
     /// Sends SIGKILL to every process in the cgroup; the caller waits for it to empty.
     func killAll() throws(CgroupError)
+    /// Allows opening only Docker's default devices (`CgroupDevices`).
+    func restrictDevices() throws(CgroupError)
 }
 
 extension CgroupBackend {

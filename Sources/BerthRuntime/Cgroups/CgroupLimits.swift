@@ -28,7 +28,11 @@ struct CgroupLimits: Equatable, Sendable {
         try validateMemory(spec, host: host)
         try validateCPU(spec)
         try validateCpuset(spec, host: host)
-        if let pids = spec.pidsLimit { pidsLimit = pids <= 0 ? -1 : pids }
+        if let pids = spec.pidsLimit {
+            pidsLimit = pids <= 0 ? -1 : pids
+        } else if let pids = spec.defaultPidsLimit, host.controllers.contains("pids") {
+            pidsLimit = pids
+        }
         try requireControllers(host)
     }
 

@@ -56,7 +56,8 @@ public struct ExecUser: Sendable, Equatable {
         for extra in try additionalGroups.map({ arg throws(RuntimeError) in try lookupGroup(arg, in: groups) }) {
             result.supplementaryGroups.append(extra)
         }
-        for gid in result.supplementaryGroups where !supplementary.contains(gid) { supplementary.append(gid) }
+        var seen: Set<UInt32> = [result.gid]  // an image may list tens of thousands of groups
+        for gid in result.supplementaryGroups where seen.insert(gid).inserted { supplementary.append(gid) }
         result.supplementaryGroups = supplementary
         return result
     }

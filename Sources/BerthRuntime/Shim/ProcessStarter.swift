@@ -105,13 +105,20 @@ enum ProcessStarter {
                                   io: ProcessIO, cgroup: Cgroup?) throws(StartFailure) -> pid_t {
         // The child waits on the sync pipe: it joins its cgroup before it runs (or allocates)
         // anything, so limits and accounting cover all of it.
-        do { try cgroup?.add(pid: pid) } catch let joinFailure {
+        var failure: StartFailure?
+        do { try cgroup?.add(pid: pid) } catch {
+            failure = StartFailure(exitCode: 125, message: "join the container's cgroup: \(error)")
+        }
+        if failure == nil {
+            do { try resetOOMScore(pid) } catch { failure = StartFailure(error) }
+        }
+        if let failure {
             kill(pid, SIGKILL)
             waitpid(pid, nil, 0)
             Descriptor.close(sync)
             Descriptor.close(error)
             if let console { Descriptor.close(console) }
-            throw StartFailure(exitCode: 125, message: "join the container's cgroup: \(joinFailure)")
+            throw failure
         }
         _ = try? Descriptor.writeAll(sync, [1])
         Descriptor.close(sync)
@@ -127,6 +134,16 @@ enum ProcessStarter {
             throw failure
         }
         return pid
+    }
+
+    /// berthd and the shims run with a negative oom_score_adj (-500, as dockerd) so the kernel
+    /// picks a container over them; a container's processes get Docker's 0 instead of
+    /// inheriting it.
+    private static func resetOOMScore(_ pid: pid_t) throws(RuntimeError) {
+        let fd = open("/proc/\(pid)/oom_score_adj", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .sys("open /proc/\(pid)/oom_score_adj") }
+        defer { Descriptor.close(fd) }
+        try Descriptor.writeAll(fd, "0")
     }
 
     /// fork/clone from a multi-threaded process leaves locks held forever in the child.

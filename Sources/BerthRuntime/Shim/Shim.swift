@@ -106,7 +106,10 @@ public final class Shim {
         listener = try UnixSocket.listen(at: socketPath)
         log = try JSONLogWriter(spec.log)
         if let limits = spec.cgroup {
-            do { cgroup = try Cgroup.create(limits) } catch {
+            do {
+                cgroup = try Cgroup.create(limits)
+                if !spec.privileged { try cgroup?.restrictDevices() }
+            } catch {
                 throw RuntimeError(.invalidArgument, "\(error)")
             }
         }

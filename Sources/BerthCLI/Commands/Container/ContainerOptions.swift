@@ -29,11 +29,11 @@ struct ContainerOptions: ParsableArguments {
     @Flag(help: "Mount the container's root filesystem as read only") var readOnly = false
     @Option(help: "User namespace to use (host: opt out of the daemon's --userns-remap)") var userns: String?
     @Option(name: .shortAndLong, help: "Memory limit (e.g. 512m)") var memory: String?
-    @Option(help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
+    @Option(parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
     @Option(help: "Number of CPUs") var cpus: Double?
     @Option(name: [.customShort("c"), .long], help: "CPU shares (relative weight)") var cpuShares: Int64?
     @Option(help: "CPUs in which to allow execution (0-3, 0,1)") var cpusetCpus: String?
-    @Option(help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit: Int64?
+    @Option(parsing: .unconditional, help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit: Int64?
     @Option(help: "Ulimit options (name=soft[:hard])") var ulimit: [String] = []
     @Option(help: "Logging driver for the container") var logDriver: String?
     @Option(help: "Log driver options (max-size, max-file)") var logOpt: [String] = []

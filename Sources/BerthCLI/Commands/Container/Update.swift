@@ -5,13 +5,13 @@ import Foundation
 struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers")
     @Option(name: .shortAndLong, help: "Memory limit (e.g. 512m)") var memory: String?
-    @Option(help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
+    @Option(parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap") var memorySwap: String?
     @Option(help: "Number of CPUs") var cpus: Double?
     @Option(name: [.customShort("c"), .long], help: "CPU shares (relative weight)") var cpuShares: Int64?
     @Option(help: "Limit CPU CFS (Completely Fair Scheduler) period") var cpuPeriod: Int64?
     @Option(help: "Limit CPU CFS (Completely Fair Scheduler) quota") var cpuQuota: Int64?
     @Option(help: "CPUs in which to allow execution (0-3, 0,1)") var cpusetCpus: String?
-    @Option(help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit: Int64?
+    @Option(parsing: .unconditional, help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit: Int64?
     @Option(help: "Restart policy to apply when a container exits") var restart: String?
     @Argument(help: "Containers") var containers: [String]
 
