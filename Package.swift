@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
         .executableTarget(name: "berth-shim", dependencies: ["BerthRuntime"]),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, a corpus replayer).
-        .executableTarget(name: "berth-fuzz", dependencies: ["BerthOCI", "BerthArchive"], path: "fuzz/harness"),
+        .executableTarget(name: "berth-fuzz", dependencies: ["BerthOCI", "BerthArchive", "BerthDockerfile"], path: "fuzz/harness"),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
         .testTarget(name: "BerthDockerfileTests", dependencies: ["BerthDockerfile"]),
         .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),

@@ -1,4 +1,5 @@
 import BerthArchive
+import BerthDockerfile
 import BerthOCI
 import Foundation
 import Glibc
@@ -14,8 +15,9 @@ enum FuzzTarget: String, CaseIterable {
     case document
     /// The layer reader (`LayerExtractor`: decompression, tar, whiteouts) into a scratch directory.
     case tar
-    // Slot: `dockerfile` (module BerthDockerfile, its parser) joins here once that branch lands;
-    // `compose` when a compose parser exists.
+    /// `Dockerfile.parse`, `.dockerignore` patterns and the variable expander over the same text.
+    case dockerfile
+    // Slot: `compose` when a compose parser exists.
 
     func run(_ data: Data) {
         switch self {
@@ -32,6 +34,11 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .tar:
             Scratch.shared.extract(data)
+        case .dockerfile:
+            let text = String(decoding: data, as: UTF8.self)
+            _ = try? Dockerfile.parse(text)
+            _ = DockerIgnore(text).isExcluded("a/b/c")
+            _ = try? VariableExpander(variables: ["a": "1", "HOME": "/root"]).expandWords(text)
         }
     }
 }
