@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
+            "BerthDockerfile", "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
-            "BerthAPI", "BerthOCI", "BerthArchive",
+            "BerthAPI", "BerthOCI", "BerthArchive", "BerthDockerfile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),

@@ -11,7 +11,7 @@ public struct Berth: ParsableCommand {
         subcommands: [Run.self, Create.self, Start.self, Attach.self, Port.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
                       Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Cp.self, Diff.self, Export.self, Commit.self,
                       Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, Pull.self, Push.self, Login.self, Logout.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
+                      Save.self, Load.self, Pull.self, Push.self, Build.self, BuilderGroup.self, Login.self, Logout.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
 
     public init() {}
 

@@ -1,0 +1,181 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `berth build` and `POST /build` against a private berthd, from the busybox fixture.
+@Suite(.serialized) struct BuildTests {
+    /// A context directory with `files` (path → content).
+    static func context(_ files: [String: String]) throws -> String {
+        let dir = try TempDir.make("buildctx")
+        for (path, text) in files {
+            let full = "\(dir)/\(path)"
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: full, contents: Data(text.utf8)) else { throw TestFailure("cannot write \(full)") }
+        }
+        return dir
+    }
+
+    static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+    @Test func rebuildsReuseTheCacheAndAChangedFileRebuildsFromItsStep() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try Self.context([
+            "a.txt": "alpha\n", "b.txt": "bravo\n",
+            "Dockerfile": """
+            FROM bb
+            ARG GREETING=hello
+            ENV WHO=world
+            COPY a.txt /a.txt
+            RUN echo "$GREETING $WHO ${MISSING:-fallback}" > /greeting && cat /a.txt > /copied-a
+            COPY b.txt /data/
+            RUN cat /data/b.txt > /copied-b
+            WORKDIR /srv/app
+            CMD ["cat", "/greeting", "/copied-a", "/copied-b"]
+
+            """,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let first = d.berth("build", "-t", "cached:1", ctx)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(Self.count("Running in", in: first.stdout) == 2)
+        #expect(first.stdout.contains("Step 1/9 : FROM bb"))
+        let id = d.berth("inspect", "-f", "{{.Id}}", "cached:1").stdout
+        let run = d.berth("run", "--rm", "cached:1")
+        #expect(run.stdout == "hello world fallback\nalpha\nbravo\n", "\(run.stderr)")
+        #expect(d.berth("run", "--rm", "cached:1", "pwd").stdout == "/srv/app\n")
+        // Intermediate images stay hidden.
+        #expect(d.berth("images", "-q").lines.count == 2)
+
+        // Unchanged: every step from the cache, no RUN executed, the same image.
+        let again = d.berth("build", "-t", "cached:1", ctx)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Self.count("Running in", in: again.stdout) == 0)
+        #expect(Self.count("Using cache", in: again.stdout) == 8)
+        #expect(d.berth("inspect", "-f", "{{.Id}}", "cached:1").stdout == id)
+
+        // One file changed (and only its mtime for the other): the steps from its COPY rebuild.
+        FileManager.default.createFile(atPath: "\(ctx)/b.txt", contents: Data("charlie\n".utf8))
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        utimensat(AT_FDCWD, "\(ctx)/a.txt", &times, 0)
+        let partial = d.berth("build", "-t", "cached:2", ctx)
+        #expect(partial.status == 0, "\(partial.stderr)")
+        #expect(Self.count("Running in", in: partial.stdout) == 1)
+        #expect(Self.count("Using cache", in: partial.stdout) == 4)
+        #expect(d.berth("run", "--rm", "cached:2").stdout == "hello world fallback\nalpha\ncharlie\n")
+
+        // A build arg reaches RUN and misses the cache.
+        let arg = d.berth("build", "--build-arg", "GREETING=hi", "-q", ctx)
+        #expect(arg.status == 0, "\(arg.stderr)")
+        let argID = arg.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(d.berth("run", "--rm", argID).stdout.hasPrefix("hi world fallback\n"))
+
+        // The cache survives a restart of berthd.
+        d.stop()
+        try d.start()
+        let afterRestart = d.berth("build", "-t", "cached:2", ctx)
+        #expect(Self.count("Running in", in: afterRestart.stdout) == 0, "\(afterRestart.stdout)")
+
+        // --no-cache runs everything; builder prune forgets the cache.
+        let noCache = d.berth("build", "--no-cache", "-t", "cached:3", ctx)
+        #expect(Self.count("Running in", in: noCache.stdout) == 2)
+        let prune = d.berth("builder", "prune", "-f")
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(prune.stdout.contains("Total reclaimed space"))
+        let afterPrune = d.berth("build", "-t", "cached:2", ctx)
+        #expect(Self.count("Running in", in: afterPrune.stdout) == 2)
+        #expect(d.berth("ps", "-aq").stdout.isEmpty, "build containers are removed")
+    }
+
+    @Test func multiStageHeredocTargetAndDockerignore() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try Self.context([
+            "secret.txt": "top secret\n", "keep/visible.txt": "shown\n", ".dockerignore": "secret.txt\n",
+            "Dockerfile": """
+            FROM bb AS builder
+            RUN <<EOF
+            mkdir -p /out
+            echo built > /out/artifact
+            EOF
+            FROM bb AS unused
+            RUN exit 9
+            FROM bb
+            COPY --from=builder /out/artifact /app/
+            COPY <<EOF /app/note
+            from a heredoc
+            EOF
+            COPY . /ctx/
+            RUN ls /ctx > /ctx-list
+
+            """,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "-t", "multi:1", ctx)
+        #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
+        #expect(!b.stdout.contains("exit 9"), "a stage the target does not need is not built")
+        let r = d.berth("run", "--rm", "multi:1", "sh", "-c", "cat /app/artifact /app/note /ctx-list /ctx/keep/visible.txt")
+        #expect(r.stdout == "built\nfrom a heredoc\nDockerfile\nkeep\nshown\n", "\(r.stderr)")
+        #expect(d.berth("run", "--rm", "multi:1", "test", "-e", "/ctx/secret.txt").status == 1)
+
+        let t = d.berth("build", "--target", "builder", "-t", "multi:builder", ctx)
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(d.berth("run", "--rm", "multi:builder", "cat", "/out/artifact").stdout == "built\n")
+        #expect(d.berth("run", "--rm", "multi:builder", "test", "-e", "/app").status == 1)
+    }
+
+    @Test func failuresNameTheLineAndEscapesAreRefused() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try Self.context(["Dockerfile": "FROM bb\nRUN true\nRUN exit 3\n", "in.txt": "x"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let failed = d.berth("build", ctx)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("The command '/bin/sh -c exit 3' returned a non-zero code: 3"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("Dockerfile:3"))
+        #expect(d.berth("ps", "-aq").stdout.isEmpty, "the failed step's container is removed")
+
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nCOPY ../outside /x\n".utf8))
+        let up = d.berth("build", ctx)
+        #expect(up.status != 0)
+        #expect(up.stderr.contains("outside the build context"), "\(up.stderr)")
+
+        symlink("/etc/passwd", "\(ctx)/link")
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nCOPY link /x\n".utf8))
+        let link = d.berth("build", ctx)
+        #expect(link.status != 0)
+        #expect(link.stderr.contains("outside the build context"), "\(link.stderr)")
+        #expect(link.stderr.contains("Dockerfile:2"))
+    }
+
+    @Test func squashLeavesNoBytesOfADeletedFile() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try Self.context(["Dockerfile": """
+            FROM bb
+            RUN dd if=/dev/zero of=/big bs=1024 count=512 2>/dev/null && echo kept > /keep
+            RUN rm /big
+
+            """])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "--squash", "-t", "squashed:1", ctx)
+        #expect(b.status == 0, "\(b.stderr)")
+        let layers = d.berth("inspect", "-f", "{{range .RootFS.Layers}}{{.}} {{end}}", "squashed:1").stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        #expect(layers.count == 2, "the base layer and one squashed layer")
+        guard let top = layers.last else { return }
+        let listing = Run.run("/bin/tar", ["-tvf", "\(d.dataRoot)/content/blobs/sha256/\(top.dropFirst(7))"])
+        #expect(listing.stdout.contains("keep"))
+        #expect(!listing.stdout.contains("big"), "\(listing.stdout)")
+        #expect(d.berth("run", "--rm", "squashed:1", "cat", "/keep").stdout == "kept\n")
+    }
+
+    @Test func theDockerCLIBuildsAgainstBerthd() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try Self.context(["f.txt": "via docker\n", "Dockerfile": "FROM bb\nCOPY f.txt /f.txt\nRUN cat /f.txt > /g.txt\nCMD [\"cat\", \"/g.txt\"]\n"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = Run.run(Binaries.docker, ["build", "-t", "viadocker:1", ctx], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
+        #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
+        #expect(b.stdout.contains("Successfully tagged viadocker:1"))
+        #expect(d.berth("run", "--rm", "viadocker:1").stdout == "via docker\n")
+        let again = Run.run(Binaries.docker, ["build", "-q", "-t", "viadocker:1", ctx], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
+        #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == d.berth("inspect", "-f", "{{.Id}}", "viadocker:1").stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let failed = Run.run(Binaries.docker, ["build", "-f", "\(ctx)/Bad", ctx], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
+        #expect(failed.status != 0)
+    }
+}
