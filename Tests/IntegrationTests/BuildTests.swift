@@ -105,16 +105,26 @@ import Testing
             EOF
             COPY . /ctx/
             RUN ls /ctx > /ctx-list
+            ADD keep/pkg.tar /unpacked/
+            COPY --chown=nobody:nogroup --chmod=640 keep/visible.txt /owned/
+            USER nobody
+            RUN stat -c '%u:%g %a' /owned/visible.txt && test "$(id -u)" = 65534
 
             """,
         ])
         defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let pkg = try TempDir.make("pkg")
+        defer { try? FileManager.default.removeItem(atPath: pkg) }
+        FileManager.default.createFile(atPath: "\(pkg)/inside.txt", contents: Data("unpacked\n".utf8))
+        #expect(Run.run("/bin/tar", ["-C", pkg, "-cf", "\(ctx)/keep/pkg.tar", "inside.txt"]).status == 0)
         let b = d.berth("build", "-t", "multi:1", ctx)
         #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
         #expect(!b.stdout.contains("exit 9"), "a stage the target does not need is not built")
         let r = d.berth("run", "--rm", "multi:1", "sh", "-c", "cat /app/artifact /app/note /ctx-list /ctx/keep/visible.txt")
         #expect(r.stdout == "built\nfrom a heredoc\nDockerfile\nkeep\nshown\n", "\(r.stderr)")
         #expect(d.berth("run", "--rm", "multi:1", "test", "-e", "/ctx/secret.txt").status == 1)
+        #expect(d.berth("run", "--rm", "multi:1", "cat", "/unpacked/inside.txt").stdout == "unpacked\n", "ADD extracts a local tar")
+        #expect(b.stdout.contains("65534:65534 640\n"), "COPY --chown/--chmod: \(b.stdout)")
 
         let t = d.berth("build", "--target", "builder", "-t", "multi:builder", ctx)
         #expect(t.status == 0, "\(t.stderr)")

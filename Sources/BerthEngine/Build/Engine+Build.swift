@@ -701,8 +701,11 @@ final class ImageBuilder: @unchecked Sendable {
                 return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
             }, destinationIsDirectory: destIsDir)
             for (s, target) in placed {
-                try CopyStep.stage(s, target: target, staging: staging, owner: owner, mode: fileMode,
-                                   extract: extract && !s.host.hasPrefix(tmp), parentStat: lookup)
+                // ADD of a local archive: its contents go into the destination directory.
+                let unpack = extract && !s.host.hasPrefix(tmp) && CopyStep.isArchive(s.host)
+                let into = dest.count > 1 && dest.hasSuffix("/") ? String(dest.dropLast()) : dest
+                try CopyStep.stage(s, target: unpack ? into : target, staging: staging, owner: owner, mode: fileMode,
+                                   extract: unpack, parentStat: lookup)
             }
         }
         let layer = try await engine.buildLayer(fromDirectory: staging, lease: lease)
