@@ -49,7 +49,7 @@ public struct Berth: ParsableCommand {
 /// `berth image …`.
 struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image", abstract: "Manage images",
-        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self, Pull.self, Push.self])
+        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self, Pull.self, Push.self, Build.self, ImageAudit.self])
 }
 
 /// `berth system …`.

@@ -164,6 +164,13 @@ import Testing
 
             """])
         defer { try? FileManager.default.removeItem(atPath: ctx) }
+        // Unsquashed, the audit shows the deleted file's bytes still shipped in layer 2.
+        #expect(d.berth("build", "-t", "plain:1", ctx).status == 0)
+        let audit = d.berth("image", "audit", "plain:1")
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let layer2 = audit.lines.first { $0.hasPrefix("LAYER 2 ") } ?? ""
+        #expect(layer2.contains("added 524kB") && layer2.contains("hidden by later layers 524kB"), "\(audit.stdout)")
+        #expect(audit.stdout.contains(" /big\n"))
         let b = d.berth("build", "--squash", "-t", "squashed:1", ctx)
         #expect(b.status == 0, "\(b.stderr)")
         let layers = d.berth("inspect", "-f", "{{range .RootFS.Layers}}{{.}} {{end}}", "squashed:1").stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
@@ -173,6 +180,7 @@ import Testing
         #expect(listing.stdout.contains("keep"))
         #expect(!listing.stdout.contains("big"), "\(listing.stdout)")
         #expect(d.berth("run", "--rm", "squashed:1", "cat", "/keep").stdout == "kept\n")
+        #expect(d.berth("image", "audit", "squashed:1").stdout.contains("hidden 0B"))
     }
 
     @Test func theDockerCLIBuildsAgainstBerthd() throws {

@@ -10,6 +10,8 @@ enum BuildRoutes {
         switch (c.method, c.path) {
         case ("POST", "/build"): try await build(c)
         case ("POST", "/build/prune"): try await prune(c)
+        case ("GET", _) where c.path.hasPrefix("/images/") && c.path.hasSuffix("/audit"):
+            try await audit(c, name: String(c.path.dropFirst("/images/".count).dropLast("/audit".count)))
         default: return false
         }
         return true
@@ -131,6 +133,16 @@ enum BuildRoutes {
             try await c.streamMessage(["errorDetail": ["message": message], "error": message])
         }
         try await c.w.end()
+    }
+
+    /// `GET /images/{name}/audit` (berth's own): per layer, bytes added and hidden, largest files.
+    static func audit(_ c: RouteContext, name: String) async throws {
+        let top = Int(c.req.queryValue("top") ?? "") ?? 5
+        let layers = try await c.engine.auditImage(name, top: top)
+        try await c.json(layers.map { l in
+            ["DiffID": l.diffID.description, "CreatedBy": l.createdBy, "AddedBytes": l.addedBytes, "HiddenBytes": l.hiddenBytes,
+             "Files": l.files, "Largest": l.largest.map { ["Path": "/" + $0.path, "Size": $0.size] }] as [String: Any]
+        })
     }
 
     static func prune(_ c: RouteContext) async throws {

@@ -250,3 +250,29 @@ extension DockerConfig {
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 }
+
+/// `berth image audit IMAGE`: why an image is as big as it is.
+struct ImageAudit: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Show per layer the bytes added, the bytes hidden by later layers and the largest files")
+    @Option(help: "How many of each layer's largest files to list") var top = 5
+    @Argument(help: "Image") var image: String
+
+    func run() throws {
+        let api = try API.connect()
+        let layers = try api.json("GET", "/images/\(image)/audit", query: [("top", String(top))]) as? [[String: Any]] ?? []
+        var added: Int64 = 0, hidden: Int64 = 0
+        for (i, l) in layers.enumerated() {
+            let a = (l["AddedBytes"] as? NSNumber)?.int64Value ?? 0
+            let h = (l["HiddenBytes"] as? NSNumber)?.int64Value ?? 0
+            added += a
+            hidden += h
+            var by = (l["CreatedBy"] as? String ?? "").replacingOccurrences(of: "\n", with: " ")
+            if by.count > 70 { by = String(by.prefix(69)) + "…" }
+            print("LAYER \(i + 1)  added \(HumanUnits.size(a))  hidden by later layers \(HumanUnits.size(h))  \(by)")
+            for f in l["Largest"] as? [[String: Any]] ?? [] {
+                print("    \(HumanUnits.size((f["Size"] as? NSNumber)?.int64Value ?? 0).padding(toLength: 10, withPad: " ", startingAt: 0)) \(f["Path"] as? String ?? "")")
+            }
+        }
+        print("TOTAL added \(HumanUnits.size(added)), hidden \(HumanUnits.size(hidden)) (\(HumanUnits.size(added - hidden)) visible)")
+    }
+}
