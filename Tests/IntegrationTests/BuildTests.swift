@@ -153,6 +153,11 @@ import Testing
         #expect(link.status != 0)
         #expect(link.stderr.contains("outside the build context"), "\(link.stderr)")
         #expect(link.stderr.contains("Dockerfile:2"))
+
+        // --rm=false keeps a successful step's container.
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN echo kept-container\n".utf8))
+        #expect(d.berth("build", "--rm=false", ctx).status == 0)
+        #expect(d.berth("ps", "-aq").lines.count == 1)
     }
 
     @Test func squashLeavesNoBytesOfADeletedFile() throws {

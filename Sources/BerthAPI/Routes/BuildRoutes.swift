@@ -46,6 +46,7 @@ enum BuildRoutes {
         o.pull = q.queryBool("pull")
         o.quiet = q.queryBool("q")
         o.squash = q.queryBool("squash")
+        if let rm = q.queryValue("rm"), ["0", "false", "False"].contains(rm) { o.removeIntermediate = false }
         if let t = q.queryValue("target"), !t.isEmpty { o.target = t }
         if let n = q.queryValue("networkmode"), !n.isEmpty {
             switch n {

@@ -16,6 +16,8 @@ extension Engine {
         public var labels: [String: String] = [:]
         public var target: String?
         public var squash = false
+        /// `rm`: remove a step's container once it succeeded (a failed step's is always removed, as with `forcerm`).
+        public var removeIntermediate = true
         /// `default`/`bridge`, `none` or `host`.
         public var networkMode = "bridge"
         public var credentials: [String: RegistryCredentials] = [:]

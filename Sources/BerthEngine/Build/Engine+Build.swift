@@ -221,7 +221,7 @@ final class ImageBuilder: @unchecked Sendable {
             for t in triggers {
                 say("# Executing 1 build trigger\n")
                 let parsed: Dockerfile
-                do { parsed = try Dockerfile.parse("FROM scratch\n\(t)\n", file: "ONBUILD") } catch {
+                do { parsed = try Dockerfile.parse("FROM scratch\n\(t)\n", file: "\(stage.location.file):\(stage.location.line) (the base image's ONBUILD trigger)") } catch {
                     throw located(stage.location, "FROM", EngineError(.invalid, "the base image's ONBUILD \(t) is invalid: \(error.description)"))
                 }
                 for ins in parsed.stages.first?.instructions ?? [] { try await run(ins, &state) }
@@ -561,8 +561,11 @@ final class ImageBuilder: @unchecked Sendable {
             try? await engine.removeContainer(id, force: true, volumes: true)
             throw error
         }
-        try? await engine.removeContainer(id, force: true, volumes: true)
-        say("Removing intermediate container \(id.prefix(12))\n ---> \(state.record!.id.short)\n")
+        if options.removeIntermediate {
+            try? await engine.removeContainer(id, force: true, volumes: true)
+            say("Removing intermediate container \(id.prefix(12))\n")
+        }
+        say(" ---> \(state.record!.id.short)\n")
     }
 
     /// `RUN --mount`: a cache directory kept under the data root, or a read-only bind of the context.

@@ -24,7 +24,7 @@ struct Build: ParsableCommand {
     @Option(help: "Write the image ID to the file") var iidfile: String?
     @Flag(help: "Squash newly built layers into a single new layer") var squash = false
     @Option(help: "Set the networking mode for the RUN instructions during build (default, none, host)") var network: String?
-    @Flag(name: .customLong("rm"), inversion: .prefixedNo, help: "Remove intermediate containers after a successful build") var removeIntermediate = true
+    @Option(name: .customLong("rm"), help: "Remove intermediate containers after a successful build (--rm=false keeps them)") var removeIntermediate = true
     @Flag(name: .customLong("force-rm"), help: "Always remove intermediate containers") var forceRemove = false
     @Option(name: .customLong("base-image"), help: "Base image for a directory without a Dockerfile (repo2docker files)") var baseImage = "python:3.12-slim"
     @Flag(name: .customLong("print-dockerfile"), help: "Print the Dockerfile generated for a directory without one, and exit") var printDockerfile = false
