@@ -5,11 +5,14 @@ public struct Dockerfile: Sendable, Equatable {
     public var stages: [Stage]
     /// From the `# escape=` directive; `\` by default.
     public var escape: Character
+    /// What BuildKit would warn about, e.g. "Dockerfile:3: MAINTAINER: MAINTAINER is deprecated. ...".
+    public var warnings: [String]
 
-    public init(globalArgs: [ArgDeclaration], stages: [Stage], escape: Character = "\\") {
+    public init(globalArgs: [ArgDeclaration], stages: [Stage], escape: Character = "\\", warnings: [String] = []) {
         self.globalArgs = globalArgs
         self.stages = stages
         self.escape = escape
+        self.warnings = warnings
     }
 
     /// The stage named (case-insensitive) or numbered `ref`, as `COPY --from` and `--target` use it.

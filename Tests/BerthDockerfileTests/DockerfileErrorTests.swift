@@ -54,9 +54,10 @@ import Testing
         Case(text: "FROM alpine\nHEALTHCHECK RUN x", line: 2, instruction: "HEALTHCHECK", fragment: "Unknown type \"RUN\" in HEALTHCHECK (try CMD)"),
         Case(text: "FROM alpine\nHEALTHCHECK --interval=1us CMD x", line: 2, instruction: "HEALTHCHECK", fragment: "--interval cannot be less than 1ms"),
         Case(text: "FROM alpine\nHEALTHCHECK --timeout=soon CMD x", line: 2, instruction: "HEALTHCHECK", fragment: "invalid duration \"soon\" for --timeout"),
-        Case(text: "FROM alpine\nHEALTHCHECK --retries=-1 CMD x", line: 2, instruction: "HEALTHCHECK", fragment: "--retries cannot be negative"),
+        Case(text: "FROM alpine\nHEALTHCHECK --retries=0 CMD x", line: 2, instruction: "HEALTHCHECK", fragment: "--retries must be at least 1 (not 0)"),
         Case(text: "FROM alpine\nHEALTHCHECK --start-period=1s CMD", line: 2, instruction: "HEALTHCHECK", fragment: "HEALTHCHECK CMD requires a command"),
         Case(text: "FROM alpine\nRUN <<EOF\necho hi\n", line: 2, instruction: "RUN", fragment: "unterminated heredoc EOF"),
+        Case(text: "FROM alpine\nCOPY a <<EOF\nx\nEOF", line: 2, instruction: "COPY", fragment: "COPY cannot accept a heredoc as destination"),
         Case(text: "FROM alpine\nUSER", line: 2, instruction: "USER", fragment: "USER requires at least one argument"),
     ]
 

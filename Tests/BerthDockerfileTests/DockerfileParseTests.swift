@@ -64,6 +64,17 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(run.original == "RUN apt-get update &&     apt-get install -y         curl       git")
     }
 
+    @Test func warningsLikeBuildKits() throws {
+        let file = try Dockerfile.parse("FROM alpine\nMAINTAINER me\nENV a b\nENV c=d\nRUN a \\\n\n  b\nLABEL x y")
+        #expect(file.warnings == [
+            "Dockerfile:2: MAINTAINER: MAINTAINER is deprecated. Use LABEL org.opencontainers.image.authors=\"...\" instead",
+            "Dockerfile:3: ENV: \"ENV key=value\" should be used instead of legacy \"ENV key value\" format (a)",
+            "Dockerfile:5: RUN: empty continuation line found. Remove the blank line; BuildKit will refuse it in a future release",
+            "Dockerfile:8: LABEL: \"LABEL key=value\" should be used instead of legacy \"LABEL key value\" format",
+        ])
+        #expect(try Dockerfile.parse("FROM a\nRUN x").warnings.isEmpty)
+    }
+
     @Test func keywordsAreCaseInsensitive() throws {
         let cmds = try commands("from alpine\nrUn echo hi\nWorkDir /app\ncmd [\"sh\"]")
         #expect(cmds == [.run(RunCommand(form: .shell("echo hi"))), .workdir("/app"), .cmd(.exec(["sh"]))])
@@ -213,6 +224,24 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(copy.original == "COPY . /app")
         #expect(run.command == .run(RunCommand(form: .shell("make"))))
         #expect(run.location.line == 3)
+    }
+
+    @Test func triggersFromAnImageConfig() throws {
+        let location = SourceLocation(file: "Dockerfile", line: 1)
+        let trigger = try Instruction.parseTrigger("COPY . /app", location: location)
+        #expect(trigger.command == .copy(CopyCommand(sources: ["."], destination: "/app")))
+        #expect(trigger.location == location)
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("FROM x", location: location) }
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("ONBUILD RUN x", location: location) }
+        // A trigger with a heredoc carries its body on the following lines, as the ONBUILD line's text does.
+        let file = try Dockerfile.parse("FROM a\nONBUILD RUN cat <<EOF\nhello\nEOF\nRUN true")
+        #expect(file.stages[0].instructions.count == 2)
+        guard case .onbuild(let stored) = file.stages[0].instructions[0].command else { Issue.record("ONBUILD"); return }
+        #expect(file.stages[0].instructions[0].original == "ONBUILD RUN cat <<EOF\nhello\nEOF")
+        #expect(stored.original == "RUN cat <<EOF\nhello\nEOF")
+        let reparsed = try Instruction.parseTrigger(stored.original, location: location)
+        #expect(reparsed.command == .run(RunCommand(form: .shell("cat <<EOF"), heredocs: [Heredoc(name: "EOF", content: "hello\n", expand: true, chomp: false)])))
+        #expect(throws: DockerfileError.self) { try Instruction.parseTrigger("RUN cat <<EOF", location: location) }
     }
 
     @Test func escapeDirectiveWithBacktick() throws {

@@ -31,6 +31,12 @@ import Testing
         ])
     }
 
+    @Test func escapedDelimiterStillExpandsAsInBuildKit() throws {
+        let file = try Dockerfile.parse("FROM alpine\nRUN cat <<\\EOF\n$x\nEOF")
+        guard case .run(let run) = file.stages[0].instructions[0].command else { Issue.record("not RUN"); return }
+        #expect(run.heredocs == [Heredoc(name: "EOF", content: "$x\n", expand: true, chomp: false)])
+    }
+
     @Test func copyHeredocToDestination() throws {
         let file = try Dockerfile.parse("""
         FROM alpine

@@ -39,6 +39,24 @@ import Testing
         #expect(parsed > 0 && parsed < 400)
     }
 
+    @Test(arguments: 0..<4)
+    func randomBytesNeverCrash(_ seed: Int) {
+        var generator = Generator(state: UInt64(seed) &+ 0xDF)
+        let alphabet = Array("FROM RUN COPY <<EOF --=\\`$\"'[]{}#:\n\t\r ".utf8) + [0xC3, 0xA9, 0xFF, 0x00, 0xF0, 0x9F]
+        for _ in 0..<200 {
+            let bytes = (0..<Int(generator.next() % 200)).map { _ in generator.pick(alphabet) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            for input in ["FROM a\n" + text, text] {
+                do { _ = try Dockerfile.parse(input) } catch {
+                    // Every parse error says where it is.
+                    #expect(error.location != nil, "\(error)")
+                }
+            }
+            _ = try? VariableExpander(variables: [:], escape: "`").expand(text)
+            _ = DockerIgnore(text).mayReinclude(under: "a")
+        }
+    }
+
     @Test func pathologicalInputs() {
         let inputs = [
             "FROM a\nRUN " + String(repeating: "\\\n", count: 5_000) + "x",

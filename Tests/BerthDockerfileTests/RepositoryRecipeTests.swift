@@ -68,6 +68,25 @@ import Testing
         #expect(try VariableExpander(variables: ["NB_USER": "jovyan"]).expand("/home/${NB_USER}") == "/home/jovyan")
     }
 
+    @Test func generatedShellStepsAreValidShell() throws {
+        let dir = try repository(["apt.txt": "curl\n", "runtime.txt": "python-3\n", "requirements.txt": "x\n", "setup.py": "", "postBuild": "", "start": ""])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try #require(try RepositoryRecipe.dockerfile(forDirectory: dir, baseImage: "python:3"))
+        let scripts = try Dockerfile.parse(text).stages[0].instructions.compactMap { instruction -> String? in
+            if case .run(let run) = instruction.command, case .shell(let script) = run.form { return script }
+            return nil
+        }
+        #expect(scripts.count == 8)
+        for script in scripts {
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-n", "-c", script]
+            try shell.run()
+            shell.waitUntilExit()
+            #expect(shell.terminationStatus == 0, "not valid sh: \(script)")
+        }
+    }
+
     @Test func binderDirectoryWins() throws {
         let dir = try repository(["binder/requirements.txt": "pandas\n", "binder/start": "exec \"$@\"\n", "environment.yml": "ignored: outside binder"])
         defer { try? FileManager.default.removeItem(at: dir) }

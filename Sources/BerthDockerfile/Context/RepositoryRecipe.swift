@@ -72,7 +72,7 @@ public enum RepositoryRecipe {
         out += """
         RUN if id -u "${NB_USER}" >/dev/null 2>&1; then :; \\
             elif command -v useradd >/dev/null 2>&1; then \\
-                groupadd --gid "${NB_UID}" "${NB_USER}" && \\
+                { getent group "${NB_UID}" >/dev/null 2>&1 || groupadd --gid "${NB_UID}" "${NB_USER}"; } && \\
                 useradd --create-home --no-log-init --uid "${NB_UID}" --gid "${NB_UID}" --home-dir "${HOME}" --shell /bin/sh "${NB_USER}"; \\
             else adduser -D -u "${NB_UID}" -h "${HOME}" -s /bin/sh "${NB_USER}"; fi && \\
             mkdir -p "${HOME}" && chown "${NB_UID}:${NB_UID}" "${HOME}"

@@ -12,6 +12,8 @@ struct InstructionParser {
     let location: SourceLocation
     /// The keyword being parsed, for errors (upper-cased once known).
     private(set) var keyword: String?
+    /// ENV or LABEL was written in the legacy `key value` form.
+    private(set) var usedLegacyKeyValue = false
 
     init(escape: Unicode.Scalar, location: SourceLocation) {
         self.escape = escape
@@ -29,7 +31,8 @@ struct InstructionParser {
         let name = String(String.UnicodeScalarView(word)).uppercased()
         let afterKeyword = String(String.UnicodeScalarView(scalars.dropFirst(word.count).drop(while: isSpace)))
         guard Self.keywords.contains(name) else {
-            throw DockerfileError(instruction: nil, message: "unknown instruction: \(String(String.UnicodeScalarView(word)))" + Self.suggestion(for: name))
+            let shown = String(String.UnicodeScalarView(word.prefix(64))) + (word.count > 64 ? "..." : "")
+            throw DockerfileError(instruction: nil, message: "unknown instruction: \(shown)" + Self.suggestion(for: name))
         }
         keyword = name
         let (flagWords, rest) = Words.extractFlags(afterKeyword)
@@ -43,7 +46,6 @@ struct InstructionParser {
         func heredocs(in words: [String]) throws(DockerfileError) -> (markers: Set<Int>, docs: [Heredoc]) {
             var markers: Set<Int> = []
             var docs: [Heredoc] = []
-            guard !isTrigger else { return (markers, docs) }
             for (index, word) in words.enumerated() {
                 guard let marker = HeredocMarker(word, escape: escape) else { continue }
                 guard let body = reader.heredocBody(name: marker.name, chomp: marker.chomp) else {
@@ -112,6 +114,9 @@ struct InstructionParser {
             var sources = words
             if !isJSON {
                 let found = try heredocs(in: words)
+                if found.markers.contains(words.count - 1) {
+                    throw DockerfileError(message: "\(name) cannot accept a heredoc as destination. Write `\(name) <<EOF /path/to/file`")
+                }
                 docs = found.docs
                 sources = words.enumerated().filter { !found.markers.contains($0.offset) }.map(\.element)
             }
@@ -191,6 +196,8 @@ struct InstructionParser {
             guard case .instruction(let inner) = try trigger.parse(triggerText, reader: &reader, isTrigger: true) else {
                 throw Self.notATrigger("FROM")
             }
+            // The trigger's heredoc bodies belong to the ONBUILD line's text too.
+            original = String(trimmed.unicodeScalars.dropLast(triggerText.unicodeScalars.count)) + inner.original
             command = .onbuild(inner)
         default:
             throw DockerfileError(message: "unknown instruction: \(name)")
@@ -200,7 +207,7 @@ struct InstructionParser {
 
     // MARK: - Pieces
 
-    private func nameValues(_ rest: String, keyword: String) throws(DockerfileError) -> [KeyValue] {
+    private mutating func nameValues(_ rest: String, keyword: String) throws(DockerfileError) -> [KeyValue] {
         let words = Words.quoted(rest, escape: escape)
         guard let first = words.first else { throw DockerfileError(message: "\(keyword) requires at least one argument") }
         if !first.contains("=") {
@@ -211,6 +218,7 @@ struct InstructionParser {
             guard !value.isEmpty else {
                 throw DockerfileError(message: "\(keyword) must have two arguments. Write `\(keyword) name=value`")
             }
+            usedLegacyKeyValue = true
             return [KeyValue(key: String(String.UnicodeScalarView(key)), value: value)]
         }
         var pairs: [KeyValue] = []
@@ -254,7 +262,7 @@ struct InstructionParser {
         var retries: Int?
         if let text = flags.strings["retries"] {
             guard let value = Int(text) else { throw DockerfileError(message: "--retries must be a whole number, not \"\(text)\"") }
-            guard value >= 0 else { throw DockerfileError(message: "--retries cannot be negative (\(value))") }
+            guard value >= 1 else { throw DockerfileError(message: "--retries must be at least 1 (not \(value))") }
             retries = value
         }
         let scalars = rest.unicodeScalars
@@ -312,7 +320,7 @@ struct HeredocMarker {
         chomp = scalars.first == "-"
         if chomp { scalars = scalars.dropFirst() }
         guard !scalars.isEmpty, !scalars.contains("<") else { return nil }
-        // The delimiter is the word with its quotes and escapes removed; any quoting turns expansion off.
+        // The delimiter is the word with its quotes and escapes removed; any quote turns expansion off.
         var name = String.UnicodeScalarView()
         var quote: Unicode.Scalar?
         var quoted = false
@@ -324,7 +332,7 @@ struct HeredocMarker {
                 quote = c
                 quoted = true
             } else if c == escape {
-                quoted = true
+                // As in BuildKit, only quotes turn expansion off; an escape just keeps the next character.
                 if let next = iterator.next() { name.append(next) }
             } else {
                 name.append(c)

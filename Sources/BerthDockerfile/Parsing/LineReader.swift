@@ -6,6 +6,8 @@ struct LineReader {
     struct LogicalLine {
         var line: Int
         var text: String
+        /// A blank line sat inside the continuation (BuildKit warns about these).
+        var hadEmptyContinuationLine = false
     }
 
     private let lines: [String]
@@ -39,17 +41,19 @@ struct LineReader {
             let start = next
             var (text, ended) = trimContinuation(trimmed)
             if ended && text.isEmpty { continue }
+            var hadEmpty = false
             while !ended && next < lines.count {
                 let continuation = lines[next]
                 next += 1
                 let stripped = Self.trimLeadingSpace(continuation)
-                if stripped.hasPrefix("#") || stripped.isEmpty { continue }
+                if stripped.hasPrefix("#") { continue }
+                if stripped.isEmpty { hadEmpty = true; continue }
                 let (part, end) = trimContinuation(continuation)
                 text += part
                 ended = end
             }
             if Self.trimLeadingSpace(text).isEmpty { continue }
-            return LogicalLine(line: start, text: text)
+            return LogicalLine(line: start, text: text, hadEmptyContinuationLine: hadEmpty)
         }
         return nil
     }
