@@ -154,6 +154,15 @@ import Testing
         #expect(link.stderr.contains("outside the build context"), "\(link.stderr)")
         #expect(link.stderr.contains("Dockerfile:2"))
 
+        // A base image's ONBUILD triggers run in the child's build, not in its own.
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nONBUILD RUN echo triggered > /onbuild\n".utf8))
+        #expect(d.berth("build", "-t", "parent:1", ctx).status == 0)
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM parent:1\n".utf8))
+        let child = d.berth("build", "-t", "child:1", ctx)
+        #expect(child.stdout.contains("# Executing 1 build trigger"), "\(child.stdout)\(child.stderr)")
+        #expect(d.berth("run", "--rm", "child:1", "cat", "/onbuild").stdout == "triggered\n")
+        #expect(d.berth("run", "--rm", "parent:1", "test", "-e", "/onbuild").status == 1)
+
         // --rm=false keeps a successful step's container.
         FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN echo kept-container\n".utf8))
         #expect(d.berth("build", "--rm=false", ctx).status == 0)

@@ -116,6 +116,7 @@ final class ImageBuilder: @unchecked Sendable {
         } else {
             target = file.stages[file.stages.count - 1]
         }
+        for w in file.warnings { say("[Warning] \(w)\n") }
         let needed = try neededStages(target)
         totalSteps = file.stages.filter { needed.contains($0.index) }.reduce(0) { $0 + 1 + $1.instructions.count }
             + (options.labels.isEmpty ? 0 : 1)
@@ -220,11 +221,11 @@ final class ImageBuilder: @unchecked Sendable {
             state.cc.onBuild = nil
             for t in triggers {
                 say("# Executing 1 build trigger\n")
-                let parsed: Dockerfile
-                do { parsed = try Dockerfile.parse("FROM scratch\n\(t)\n", file: "\(stage.location.file):\(stage.location.line) (the base image's ONBUILD trigger)") } catch {
+                let trigger: Instruction
+                do { trigger = try Instruction.parseTrigger(t, location: stage.location, escape: file.escape) } catch {
                     throw located(stage.location, "FROM", EngineError(.invalid, "the base image's ONBUILD \(t) is invalid: \(error.description)"))
                 }
-                for ins in parsed.stages.first?.instructions ?? [] { try await run(ins, &state) }
+                try await run(trigger, &state)
             }
         }
         return state
