@@ -107,6 +107,8 @@ import Testing
             RUN ls /ctx > /ctx-list
             ADD keep/pkg.tar /unpacked/
             COPY --chown=nobody:nogroup --chmod=640 keep/visible.txt /owned/
+            RUN --mount=type=cache,target=/var/cache/t echo cached-one > /var/cache/t/f
+            RUN --mount=type=cache,target=/var/cache/t --mount=type=bind,source=keep,target=/mnt cat /var/cache/t/f /mnt/visible.txt > /seen
             USER nobody
             RUN stat -c '%u:%g %a' /owned/visible.txt && test "$(id -u)" = 65534
 
@@ -124,6 +126,9 @@ import Testing
         #expect(r.stdout == "built\nfrom a heredoc\nDockerfile\nkeep\nshown\n", "\(r.stderr)")
         #expect(d.berth("run", "--rm", "multi:1", "test", "-e", "/ctx/secret.txt").status == 1)
         #expect(d.berth("run", "--rm", "multi:1", "cat", "/unpacked/inside.txt").stdout == "unpacked\n", "ADD extracts a local tar")
+        // RUN --mount: a cache directory shared between steps, a read-only bind of the context; neither in the image.
+        #expect(d.berth("run", "--rm", "multi:1", "cat", "/seen").stdout == "cached-one\nshown\n")
+        #expect(d.berth("run", "--rm", "multi:1", "test", "-e", "/var/cache/t/f").status == 1)
         #expect(b.stdout.contains("65534:65534 640\n"), "COPY --chown/--chmod: \(b.stdout)")
 
         let t = d.berth("build", "--target", "builder", "-t", "multi:builder", ctx)
