@@ -131,6 +131,16 @@ import Testing
         #expect(d.berth("run", "--rm", "multi:1", "test", "-e", "/var/cache/t/f").status == 1)
         #expect(b.stdout.contains("65534:65534 640\n"), "COPY --chown/--chmod: \(b.stdout)")
 
+        // Independent stages run at the same time: each waits for the other's mark in a shared
+        // cache mount, which only works when both run at once.
+        let rendezvous = { (mine: String, theirs: String) in
+            "RUN --mount=type=cache,id=sync,target=/sync touch /sync/\(mine) && for i in $(seq 1 300); do [ -e /sync/\(theirs) ] && exit 0; sleep 0.1; done; exit 1"
+        }
+        let parallel = "FROM bb AS a\n\(rendezvous("a", "b"))\nFROM bb AS b\n\(rendezvous("b", "a"))\nFROM bb\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /etc/passwd /b\n"
+        FileManager.default.createFile(atPath: "\(ctx)/Parallel.Dockerfile", contents: Data(parallel.utf8))
+        let p = d.berth("build", "-f", "\(ctx)/Parallel.Dockerfile", ctx)
+        #expect(p.status == 0, "\(p.stdout)\(p.stderr)")
+
         let t = d.berth("build", "--target", "builder", "-t", "multi:builder", ctx)
         #expect(t.status == 0, "\(t.stderr)")
         #expect(d.berth("run", "--rm", "multi:builder", "cat", "/out/artifact").stdout == "built\n")

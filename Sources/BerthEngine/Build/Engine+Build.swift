@@ -29,8 +29,14 @@ extension Engine {
         }
         return try await withLease { lease in
             let builder = ImageBuilder(engine: self, context: context, file: file, options: options, lease: lease, events: events)
-            defer { builder.cleanUp() }
-            return try await builder.run()
+            do {
+                let id = try await builder.run()
+                await builder.cleanUp()
+                return id
+            } catch {
+                await builder.cleanUp()
+                throw error
+            }
         }
     }
 
@@ -51,8 +57,10 @@ extension Engine {
     }
 }
 
-/// One build: the stages the target needs, in order, each step through the cache.
-final class ImageBuilder: @unchecked Sendable {
+/// One build: the stages the target needs, each step through the cache. Stages run as tasks
+/// on this actor, each once the stages it uses are done, so independent stages overlap while
+/// their steps wait on containers and files.
+actor ImageBuilder {
     let engine: Engine
     let context: BuildContext
     let file: Dockerfile
@@ -94,7 +102,7 @@ final class ImageBuilder: @unchecked Sendable {
 
     func cleanUp() { for d in scratchDirs { FileSystem.removeTree(d) } }
 
-    func say(_ text: String) { if !options.quiet { events(.stream(text)) } }
+    nonisolated func say(_ text: String) { if !options.quiet { events(.stream(text)) } }
 
     /// The values of the ARGs before the first FROM (defaults, overridden by --build-arg).
     lazy var globalArgs: [String: String] = {
@@ -120,22 +128,26 @@ final class ImageBuilder: @unchecked Sendable {
         let needed = try neededStages(target)
         totalSteps = file.stages.filter { needed.contains($0.index) }.reduce(0) { $0 + 1 + $1.instructions.count }
             + (options.labels.isEmpty ? 0 : 1)
-        var last: State?
+        // Each needed stage as a task that first waits for the stages it uses.
+        var tasks: [Int: Task<State, any Error>] = [:]
         for stage in file.stages where needed.contains(stage.index) {
-            var state = try await from(stage)
-            for ins in stage.instructions { try await execute(ins, &state) }
-            if stage.index == target.index, !options.labels.isEmpty {
-                let labels = options.labels.sorted { $0.key < $1.key }
-                step += 1
-                say("Step \(step)/\(totalSteps) : LABEL \(labels.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n")
-                try await metadata("LABEL", labels.map { "\($0.key)=\($0.value)" }.joined(separator: " "), &state) { cc in
-                    var l = cc.labels ?? [:]
-                    for (k, v) in labels { l[k] = v }
-                    cc.labels = l
-                }
+            let deps = dependencies(of: stage).compactMap { tasks[$0] }
+            let isTarget = stage.index == target.index
+            tasks[stage.index] = Task {
+                for d in deps { _ = try await d.value }
+                return try await self.buildStage(stage, isTarget: isTarget)
             }
-            stageImages[stage.index] = state.record
-            last = state
+        }
+        var last: State?
+        do {
+            for stage in file.stages where needed.contains(stage.index) {
+                let state = try await tasks[stage.index]!.value
+                if stage.index == target.index { last = state }
+            }
+        } catch {
+            for t in tasks.values { t.cancel() }
+            for t in tasks.values { _ = try? await t.value }
+            throw error
         }
         guard var final = last else { throw EngineError(.internalError, "no stage was built") }
         if final.record == nil {
@@ -157,6 +169,27 @@ final class ImageBuilder: @unchecked Sendable {
         return result.id
     }
 
+    /// Runs one stage's steps; records its image for the stages after it.
+    func buildStage(_ stage: Stage, isTarget: Bool) async throws -> State {
+        var state = try await from(stage)
+        for ins in stage.instructions {
+            try Task.checkCancellation()
+            try await execute(ins, &state)
+        }
+        if isTarget, !options.labels.isEmpty {
+            let labels = options.labels.sorted { $0.key < $1.key }
+            step += 1
+            say("Step \(step)/\(totalSteps) : LABEL \(labels.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n")
+            try await metadata("LABEL", labels.map { "\($0.key)=\($0.value)" }.joined(separator: " "), &state) { cc in
+                var l = cc.labels ?? [:]
+                for (k, v) in labels { l[k] = v }
+                cc.labels = l
+            }
+        }
+        stageImages[stage.index] = state.record
+        return state
+    }
+
     /// The base of the target stage, for --squash: its layers stay as they are.
     var squashBase: ImageRecord?
 
@@ -166,20 +199,27 @@ final class ImageBuilder: @unchecked Sendable {
         var pending = [target.index]
         while let i = pending.popLast() {
             guard needed.insert(i).inserted else { continue }
-            let stage = file.stages[i]
-            let base = (try? expandGlobal(stage.base)) ?? stage.base
-            if let s = file.stage(named: base), s.index < i { pending.append(s.index) }
-            for ins in stage.instructions {
-                switch ins.command {
-                case .copy(let c), .add(let c):
-                    if let from = c.from, let s = file.stage(named: (try? expandGlobal(from)) ?? from), s.index < i { pending.append(s.index) }
-                case .run(let r):
-                    for m in r.mounts { if let from = m.from, let s = file.stage(named: from), s.index < i { pending.append(s.index) } }
-                default: break
-                }
-            }
+            pending += dependencies(of: file.stages[i])
         }
         return needed
+    }
+
+    /// The earlier stages a stage uses: its FROM, COPY --from, RUN --mount from.
+    func dependencies(of stage: Stage) -> Set<Int> {
+        var out = Set<Int>()
+        let i = stage.index
+        let base = (try? expandGlobal(stage.base)) ?? stage.base
+        if let s = file.stage(named: base), s.index < i { out.insert(s.index) }
+        for ins in stage.instructions {
+            switch ins.command {
+            case .copy(let c), .add(let c):
+                if let from = c.from, let s = file.stage(named: (try? expandGlobal(from)) ?? from), s.index < i { out.insert(s.index) }
+            case .run(let r):
+                for m in r.mounts { if let from = m.from, let s = file.stage(named: from), s.index < i { out.insert(s.index) } }
+            default: break
+            }
+        }
+        return out
     }
 
     func expandGlobal(_ word: String) throws -> String {
@@ -616,7 +656,7 @@ final class ImageBuilder: @unchecked Sendable {
     }
 
     /// The stat of a path in the top-most layer that has it.
-    func parentStat(_ layers: [String]) -> @Sendable (String) -> stat? {
+    nonisolated func parentStat(_ layers: [String]) -> @Sendable (String) -> stat? {
         { path in
             for l in layers {
                 var st = stat()

@@ -20,7 +20,7 @@ extension Engine {
 
     /// Runs a RUN step in a real container on the build's network, streaming its output to
     /// `output`; returns the container (stopped, not removed) and its exit code.
-    func runBuildContainer(_ step: RunStep, started: (String) -> Void, output: @escaping @Sendable (String) -> Void) async throws -> (id: String, exitCode: Int32) {
+    func runBuildContainer(_ step: RunStep, started: @Sendable (String) -> Void, output: @escaping @Sendable (String) -> Void) async throws -> (id: String, exitCode: Int32) {
         var config: [String: Any] = [
             "Image": step.image.description, "Cmd": step.argv, "Entrypoint": [String](), "Env": step.env,
             "User": step.user, "WorkingDir": step.workdir, "AttachStdout": true, "AttachStderr": true,
