@@ -178,6 +178,15 @@ import Testing
         #expect(d.berth("run", "--rm", "child:1", "cat", "/onbuild").stdout == "triggered\n")
         #expect(d.berth("run", "--rm", "parent:1", "test", "-e", "/onbuild").status == 1)
 
+        // A repo2docker directory without a Dockerfile: the generated one, printed.
+        let repo = try Self.context(["requirements.txt": "numpy\n", "apt.txt": "curl\n"])
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        let printed = d.berth("build", "--print-dockerfile", "--base-image", "python:3.11-slim", repo)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.contains("FROM python:3.11-slim") && printed.stdout.contains("requirements.txt") && printed.stdout.contains("curl"))
+        let none = d.berth("build", try Self.context([:]))
+        #expect(none.status != 0 && none.stderr.contains("no Dockerfile"), "\(none.stderr)")
+
         // --rm=false keeps a successful step's container.
         FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN echo kept-container\n".utf8))
         #expect(d.berth("build", "--rm=false", ctx).status == 0)
