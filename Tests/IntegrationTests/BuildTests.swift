@@ -235,3 +235,25 @@ import Testing
         #expect(failed.status != 0)
     }
 }
+
+extension BuildTests {
+    @Test func fromPullsAMissingBaseImageAndPullRefreshesIt() throws {
+        let ns = try NetNS()
+        let registry = try DebianRegistry(netns: ns)
+        let d = try Daemon(netns: ns)
+        #expect(d.berth("import", "-c", "CMD [\"sh\"]", Fixtures.busyboxTar, "bb").status == 0)
+        let base = "\(registry.host)/test/base:1"
+        #expect(d.berth("tag", "bb", base).status == 0)
+        #expect(d.berth("push", base).status == 0)
+        #expect(d.berth("rmi", base).status == 0)
+        let ctx = try Self.context(["Dockerfile": "ARG BASE\nFROM $BASE\nRUN echo pulled > /p\n"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "--build-arg", "BASE=\(base)", "-t", "onpulled:1", ctx)
+        #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
+        #expect(registry.requests("GET", "/v2/test/base/manifests/").count == 1, "the missing base is pulled")
+        #expect(d.berth("run", "--rm", "onpulled:1", "cat", "/p").stdout == "pulled\n")
+        // --pull asks the registry again even though the base is now present.
+        #expect(d.berth("build", "--pull", "--build-arg", "BASE=\(base)", ctx).status == 0)
+        #expect(registry.requests("GET", "/v2/test/base/manifests/").count == 2)
+    }
+}
