@@ -80,8 +80,7 @@ public struct BuildContext: Sendable {
         return String(cString: p)
     }
 
-    /// Deletes what `isExcluded` (a .dockerignore) names, except the Dockerfile and .dockerignore
-    /// themselves, which the builder still reads (Docker sends them too). `mayReinclude` says
+    /// Deletes what `isExcluded` (a .dockerignore) names, except `keep`. `mayReinclude` says
     /// whether an excluded directory must be walked for `!` exceptions.
     public func applyIgnore(keep: Set<String>, isExcluded: (String) -> Bool, mayReinclude: (String) -> Bool) {
         func walk(_ rel: String) {

@@ -13,15 +13,17 @@ extension Engine {
         let context = try await Blocking.run { try BuildContext.extract(tarPath: contextTar, under: parent) }
         defer { context.remove() }
         let dockerfileName = BuildContext.clean(options.dockerfile) ?? options.dockerfile
+        guard let text = try context.read(dockerfileName) else {
+            throw EngineError(.invalid, "Cannot locate specified Dockerfile: \(options.dockerfile)")
+        }
+        // Read first, so that a Dockerfile or .dockerignore the rules exclude is read but, as
+        // in Docker, not copied by COPY/ADD.
         if let ignore = try context.read(".dockerignore") {
             let rules = DockerIgnore(ignore)
             if !rules.invalidPatterns.isEmpty {
                 throw EngineError(.invalid, ".dockerignore: invalid pattern \(rules.invalidPatterns.joined(separator: ", ")); fix or remove it")
             }
-            context.applyIgnore(keep: [dockerfileName, ".dockerignore"], isExcluded: { rules.isExcluded($0) }, mayReinclude: { rules.mayReinclude(under: $0) })
-        }
-        guard let text = try context.read(dockerfileName) else {
-            throw EngineError(.invalid, "Cannot locate specified Dockerfile: \(options.dockerfile)")
+            context.applyIgnore(keep: [], isExcluded: { rules.isExcluded($0) }, mayReinclude: { rules.mayReinclude(under: $0) })
         }
         let file: Dockerfile
         do { file = try Dockerfile.parse(text, file: CopyPath.base(dockerfileName)) } catch {
