@@ -234,6 +234,9 @@ import Testing
         #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == d.berth("inspect", "-f", "{{.Id}}", "viadocker:1").stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let failed = Run.run(Binaries.docker, ["build", "-f", "\(ctx)/Bad", ctx], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
         #expect(failed.status != 0)
+        let prune = Run.run(Binaries.docker, ["builder", "prune", "-f"], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(prune.stdout.contains("Total reclaimed space"))
     }
 }
 
