@@ -261,3 +261,22 @@ extension BuildTests {
         #expect(registry.requests("GET", "/v2/test/base/manifests/").count == 2)
     }
 }
+
+extension BuildTests {
+    @Test func addFetchesAURLAsAFileAndA404FailsTheStep() throws {
+        let ns = try NetNS()
+        let server = try ScriptedRegistry(netns: ns, routes: ["/v2/": .init(), "/files/tool.tar.gz": .init(body: Data("not extracted\n".utf8))])
+        let d = try Daemon(["--bridge", "none", "--firewall", "none"], netns: ns)
+        #expect(d.berth("import", "-c", "CMD [\"sh\"]", Fixtures.busyboxTar, "bb").status == 0)
+        let ctx = try Self.context(["Dockerfile": "FROM bb\nADD http://\(server.host)/files/tool.tar.gz /dl/\n"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "-t", "added:1", ctx)
+        #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
+        // A URL's file is kept as it is (never extracted), mode 0600.
+        #expect(d.berth("run", "--rm", "added:1", "sh", "-c", "stat -c %a /dl/tool.tar.gz && cat /dl/tool.tar.gz").stdout == "600\nnot extracted\n")
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nADD http://\(server.host)/missing /x\n".utf8))
+        let missing = d.berth("build", ctx)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("404") && missing.stderr.contains("Dockerfile:2"), "\(missing.stderr)")
+    }
+}
