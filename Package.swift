@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
+            "BerthDockerfile", "BerthOCI", "BerthArchive", "BerthStore", "BerthRegistry", "BerthRuntime", "BerthNetwork", "CBerthSys",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
-            "BerthAPI", "BerthOCI", "BerthArchive", "BerthRegistryServer",
+            "BerthAPI", "BerthOCI", "BerthArchive", "BerthRegistryServer", "BerthDockerfile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),

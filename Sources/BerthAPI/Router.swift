@@ -34,6 +34,7 @@ public struct EngineAPI: Sendable {
             if try await VolumeRoutes.handle(ctx) { return }
             if try await EventRoutes.handle(ctx) { return }
             if try await NetworkRoutes.handle(ctx) { return }
+            if try await BuildRoutes.handle(ctx) { return }
         } catch let e as HTTPErrorConvertible {
             throw e
         } catch {
@@ -51,7 +52,6 @@ public struct EngineAPI: Sendable {
         let parts = path.split(separator: "/").map(String.init)
         guard let first = parts.first else { return nil }
         switch first {
-        case "build": return "building images (docker build)"
         case "swarm", "services", "nodes", "tasks", "secrets", "configs": return "swarm mode"
         case "plugins": return "plugins"
         case "session": return "BuildKit sessions"

@@ -11,7 +11,7 @@ public struct Berth: ParsableCommand {
         subcommands: [Run.self, Create.self, Start.self, Attach.self, Port.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
                       Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Cp.self, Diff.self, Export.self, Commit.self,
                       Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, Pull.self, Push.self, Search.self, Login.self, Logout.self, RegistryGroup.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
+                      Save.self, Load.self, Pull.self, Push.self, Build.self, BuilderGroup.self, Search.self, Login.self, Logout.self, RegistryGroup.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
 
     public init() {}
 
@@ -49,7 +49,7 @@ public struct Berth: ParsableCommand {
 /// `berth image …`.
 struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "image", abstract: "Manage images",
-        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self, Pull.self, Push.self])
+        subcommands: [Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self, ImagePrune.self, Save.self, Load.self, Pull.self, Push.self, Build.self, ImageAudit.self])
 }
 
 /// `berth system …`.

@@ -37,6 +37,8 @@ extension Engine {
         let since = try await filters.since.asyncMap { try await images.resolve($0) }
         for record in await images.images() {
             let v = try await view(record)
+            // A build step's image (Docker's intermediate images) shows only when tagged.
+            if v.tags.isEmpty, await buildCache.isIntermediate(record.id) { continue }
             if let d = filters.dangling, d != v.tags.isEmpty { continue }
             if !filters.references.isEmpty, !filters.references.contains(where: { pattern in v.tags.contains { Self.matches(pattern, $0) } }) { continue }
             if !filters.labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) { continue }

@@ -10,6 +10,8 @@ public final class Engine: Sendable {
     public let content: ContentStore
     public let snapshots: SnapshotStore
     public let images: ImageStore
+    /// Which image each build step made (`Build/`).
+    public let buildCache: BuildCache
     public let containers: ContainerStore
     public let volumes: VolumeStore
     public let networks: NetworkStore
@@ -64,6 +66,8 @@ public final class Engine: Sendable {
         content = try ContentStore(root: "\(dataRoot)/content")
         snapshots = try SnapshotStore(root: "\(dataRoot)/layers")
         images = try ImageStore(path: "\(dataRoot)/images.json")
+        buildCache = BuildCache(path: "\(dataRoot)/build-cache.json")
+        FileSystem.removeTree("\(dataRoot)/builds")
         tmpDir = "\(dataRoot)/tmp"
         FileSystem.removeTree(tmpDir)
         try FileSystem.makeDirectory(tmpDir)

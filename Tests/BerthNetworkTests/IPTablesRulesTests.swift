@@ -48,8 +48,14 @@ import Testing
         let accept = try #require(lines.firstIndex(of: "-A BERTH-FORWARD -i berth0 -j ACCEPT"))
         #expect(drop < accept, "containers on it do not reach each other")
         #expect(lines.contains("-A BERTH-FORWARD -d 172.29.0.2/32 -i berth0 -o berth0 -p tcp -m tcp --dport 80 -j ACCEPT"), "published ports still do")
-        let nft = NFTablesRules.render(s)
-        #expect(!nft.contains("ip saddr 172.29.0.0/16 oifname != \"berth0\" masquerade") && nft.contains("iifname \"berth0\" oifname \"berth0\" drop"))
+        let replies = try #require(lines.firstIndex(of: "-A BERTH-FORWARD -i berth0 -o berth0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
+        #expect(replies < drop, "and their replies come back")
+        let nft = NFTablesRules.render(s).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(!nft.contains("ip saddr 172.29.0.0/16 oifname != \"berth0\" masquerade"))
+        let nftDrop = try #require(nft.firstIndex(of: "iifname \"berth0\" oifname \"berth0\" drop"))
+        let nftPort = try #require(nft.firstIndex(of: "ip daddr 172.29.0.2 iifname \"berth0\" oifname \"berth0\" tcp dport 80 accept"))
+        let nftReplies = try #require(nft.firstIndex(of: "iifname \"berth0\" oifname \"berth0\" ct state related,established accept"))
+        #expect(nftPort < nftDrop && nftReplies < nftDrop, "nftables keeps the published port and its replies open too")
     }
 
     @Test func onlyHooksMissingFromTheSavedTablesAreAdded() {

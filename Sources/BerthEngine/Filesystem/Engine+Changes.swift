@@ -32,7 +32,7 @@ extension Engine {
         }
     }
 
-    private static func export(_ view: LayerView, _ dir: LayerView.Directory, prefix: String, into tar: TarTreeWriter) throws {
+    static func export(_ view: LayerView, _ dir: LayerView.Directory, prefix: String, into tar: TarTreeWriter) throws {
         for name in try view.names(in: dir) {
             guard let entry = try view.lookup(name, in: dir) else { continue }
             let path = prefix + name

@@ -203,6 +203,8 @@ extension Engine {
                 s.bridges.append(.init(name: b, subnet: sub, internal: n.internal, masquerade: n.noMasquerade != true, icc: n.noICC != true))
             }
         }
+        // One order whatever order the store lists them in, so the same state gives the same rules.
+        s.bridges.sort { $0.name < $1.name }
         for r in await containers.all() { s.forwards += (r.publishedPorts ?? []).map(\.forward) }
         s.forwards.sort { ($0.hostPort, $0.proto.rawValue) < ($1.hostPort, $1.proto.rawValue) }
         return s

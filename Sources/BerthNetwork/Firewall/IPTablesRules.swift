@@ -50,6 +50,8 @@ public enum IPTablesRules {
             filter.append("-A BERTH-FORWARD -d \(f.containerIP)/32 -i \(f.bridge) -o \(f.bridge) -p \(f.proto) -m \(f.proto) --dport \(f.containerPort) -j ACCEPT")
         }
         for b in state.bridges where !b.icc {
+            // Replies of the connections accepted above (a published port reached through the bridge).
+            filter.append("-A BERTH-FORWARD -i \(b.name) -o \(b.name) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
             filter.append("-A BERTH-FORWARD -i \(b.name) -o \(b.name) -j DROP")
         }
         for f in state.forwards {

@@ -23,7 +23,13 @@ public enum NFTablesRules {
             forward.append("iifname \"\(b.name)\" oifname != \"\(b.name)\" drop")
             forward.append("oifname \"\(b.name)\" iifname != \"\(b.name)\" drop")
         }
+        // icc off: bridged traffic between containers is dropped, published ports and the replies
+        // of accepted connections excepted, as with iptables.
+        for f in state.forwards where state.bridges.contains(where: { $0.name == f.bridge && !$0.icc }) {
+            forward.append("ip daddr \(f.containerIP) iifname \"\(f.bridge)\" oifname \"\(f.bridge)\" \(f.proto) dport \(f.containerPort) accept")
+        }
         for b in state.bridges where !b.icc {
+            forward.append("iifname \"\(b.name)\" oifname \"\(b.name)\" ct state related,established accept")
             forward.append("iifname \"\(b.name)\" oifname \"\(b.name)\" drop")
         }
         for f in state.forwards {
