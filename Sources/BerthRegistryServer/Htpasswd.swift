@@ -1,3 +1,4 @@
+import BerthStore
 import CCrypt
 import Foundation
 import Synchronization
@@ -31,15 +32,20 @@ final class Htpasswd: Sendable {
         self.hashes = hashes
     }
 
-    /// The user an `Authorization: Basic ...` header proves, or nil.
-    func user(authorization: String?) -> String? {
+    /// The user an `Authorization: Basic ...` header proves, or nil. bcrypt runs off the
+    /// cooperative pool (a burst of wrong passwords must not stall every other request), and
+    /// an unknown user costs one bcrypt too, so timing does not tell which users exist.
+    func user(authorization: String?) async -> String? {
         guard let authorization, authorization.lowercased().hasPrefix("basic "),
             let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
             let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
         let user = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])
         if verified.withLock({ $0.contains(authorization) }) { return user }
-        guard let hash = hashes[user], Self.bcryptMatches(password: password, hash: hash) else { return nil }
+        guard let anyHash = hashes.values.first else { return nil }
+        let hash = hashes[user]
+        let matches = (try? await Blocking.run { Self.bcryptMatches(password: password, hash: hash ?? anyHash) }) ?? false
+        guard hash != nil, matches else { return nil }
         verified.withLock { _ = $0.insert(authorization) }
         return user
     }

@@ -32,12 +32,20 @@ extension RegistryHandler {
         return try await empty(writer, status: 202, headers: uploadHeaders(name, id, received: 0))
     }
 
+    /// A chunk's `Content-Range`: `first-last` (or `bytes first-last/total`), inclusive, nil when
+    /// malformed.
+    static func chunkRange(_ header: String) -> (first: Int64, last: Int64)? {
+        let spec = header.hasPrefix("bytes ") ? header.dropFirst(6) : Substring(header)
+        guard let bounds = spec.split(separator: "/", omittingEmptySubsequences: false).first?.split(separator: "-", omittingEmptySubsequences: false),
+              bounds.count == 2, let first = Int64(bounds[0]), let last = Int64(bounds[1]), first >= 0, last >= first - 1 else { return nil }
+        return (first, last)
+    }
+
     /// `PATCH` a chunk. With `Content-Range: a-b`, `a` must be where the upload stands (else 416).
     func patchUpload(_ name: String, _ id: String, _ request: HTTPRequest, _ body: RequestBody, _ writer: ResponseWriter) async throws -> Outcome {
         guard let session = await uploads.checkOut(id, repository: name) else { throw RegistryError(.blobUploadUnknown, "blob upload unknown to registry: \(id)") }
         if let range = request.header("Content-Range") {
-            let bounds = range.replacingOccurrences(of: "bytes ", with: "").split(separator: "/")[0].split(separator: "-")
-            guard bounds.count == 2, let first = Int64(bounds[0]), let last = Int64(bounds[1]), last >= first - 1 else {
+            guard let (first, _) = Self.chunkRange(range) else {
                 await uploads.checkIn(id, session)
                 throw RegistryError(.blobUploadInvalid, "malformed Content-Range \(range)")
             }

@@ -41,7 +41,7 @@ final class RegistryHandler: Sendable {
         var outcome: Outcome
         do {
             if let htpasswd {
-                user = htpasswd.user(authorization: request.header("Authorization"))
+                user = await htpasswd.user(authorization: request.header("Authorization"))
                 guard user != nil else { throw RegistryError(.unauthorized, "authentication required") }
             }
             outcome = try await dispatch(path: path, request, body, writer)

@@ -56,8 +56,8 @@ public struct RegistryServer: Sendable {
             group.addTask { try await server.run(onListening: onListening) }
             group.addTask {
                 // Abandoned uploads are dropped after an hour.
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(300))
+                // A cancelled sleep (the server stopped) ends the loop, not the server with an error.
+                while (try? await Task.sleep(for: .seconds(300))) != nil {
                     await uploads.expire(olderThan: 3600)
                 }
             }
@@ -81,7 +81,8 @@ public struct RegistryServer: Sendable {
             } catch {
                 throw RegistryServerError("cannot load the TLS certificate \(cert) or key \(key): \(error)")
             }
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            configuration.minimumTLSVersion = .tlsv12
             let context = try NIOSSLContext(configuration: configuration)
             return { channel in try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
         default:

@@ -22,7 +22,11 @@ final class RequestLog: Sendable {
         let elapsed = ContinuousClock.now - started
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         let time = Date().formatted(.iso8601)
-        let line = "\(time) \(user ?? "-") \"\(method) \(target)\" \(status) \(bytes) \(ms)ms\(failure.map { " failed after the response head: \($0)" } ?? "")\n"
+        // Decoded paths may hold newlines and quotes: escaped, so no request can forge a log line.
+        let shown = String(target.unicodeScalars.flatMap { c -> [Unicode.Scalar] in
+            c.value < 0x20 || c.value == 0x7f || c == "\"" || c == "\\" ? Array(c.escaped(asASCII: true).unicodeScalars) : [c]
+        }.map(Character.init))
+        let line = "\(time) \(user ?? "-") \"\(method) \(shown)\" \(status) \(bytes) \(ms)ms\(failure.map { " failed after the response head: \($0)" } ?? "")\n"
         lock.withLock { _ in
             _ = line.withCString { write(fd, $0, strlen($0)) }
         }

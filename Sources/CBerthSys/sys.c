@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -65,6 +66,8 @@ ssize_t berth_llistxattrat(int dirfd, const char *name, char *list, size_t size)
 }
 
 int berth_syncfs(int fd) { return syncfs(fd); }
+
+int berth_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
 
 int berth_set_topdir(int fd) {
     int flags = 0;

@@ -2,6 +2,16 @@
 import Testing
 
 @Suite struct RegistryRouteTests {
+    /// A chunk's Content-Range: what a client sends, and what must be refused rather than crash.
+    @Test func chunkRangesParseOrAreRefused() {
+        #expect(RegistryHandler.chunkRange("0-99")! == (0, 99))
+        #expect(RegistryHandler.chunkRange("bytes 100-199/1000")! == (100, 199))
+        #expect(RegistryHandler.chunkRange("5-4")! == (5, 4), "an empty chunk")
+        for bad in ["", "/", "///", "-", "a-b", "1-", "-1", "10-2", "1-2-3", "bytes ", "-5--1", "99999999999999999999-1"] {
+            #expect(RegistryHandler.chunkRange(bad) == nil, "\(bad.debugDescription)")
+        }
+    }
+
     @Test(arguments: [
         ("/v2/", RegistryRoute.ping),
         ("/v2", .ping),

@@ -43,16 +43,17 @@ import Testing
         defer { d.removeAllContainers() }
         #expect(d.berth("network", "create", "--subnet", "10.98.0.0/24", "-o", "com.docker.network.bridge.enable_icc=false",
                         "-o", "com.docker.network.bridge.host_binding_ipv4=127.0.0.1", "apart").status == 0)
-        #expect(d.berth("run", "-d", "--name", "a1", "--network", "apart", "--ip", "10.98.0.10", "-p", "8080:80", "-p", "0.0.0.0:8081:80", "bb",
+        #expect(d.berth("run", "-d", "--name", "a1", "--network", "apart", "--ip", "10.98.0.10", "-p", "8080:80", "-p", "10.98.0.1:8081:80", "bb",
                         "sh", "-c", "mkdir -p /www && echo published > /www/f && exec httpd -f -p 80 -h /www").status == 0)
         #expect(d.berth("run", "-d", "--name", "a2", "--network", "apart", "bb", "sleep", "100").status == 0)
         #expect(d.berth("exec", "a2", "ping", "-c", "1", "-W", "1", "10.98.0.10").status != 0, "containers on it do not reach each other")
         #expect(d.berth("exec", "a2", "ping", "-c", "1", "-W", "2", "10.98.0.1").status == 0, "the gateway is still reached")
         // A published port stays open to its neighbours, replies included.
-        let viaPort = d.berth("exec", "a2", "wget", "-q", "-T", "5", "-O", "-", "http://10.98.0.1:8081/f")
-        #expect(viaPort.stdout == "published\n", "a neighbour reaches a1's published port: \(viaPort.stderr)")
+        // (nc: busybox-static's wget crashes resolving in some images.)
+        let viaPort = d.berth("exec", "a2", "sh", "-c", "printf 'GET /f HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.98.0.1 8081")
+        #expect(viaPort.stdout.hasSuffix("\r\n\r\npublished\n"), "a neighbour reaches a1's published port: \(viaPort.stdout) \(viaPort.stderr)")
         let ports = d.berth("port", "a1", "80")
-        #expect(ports.stdout == "127.0.0.1:8080\n", "a port published on no address takes host_binding_ipv4: \(ports.stdout) \(ports.stderr)")
+        #expect(Set(ports.stdout.split(separator: "\n")) == ["127.0.0.1:8080", "10.98.0.1:8081"], "a port published on no address takes host_binding_ipv4: \(ports.stdout) \(ports.stderr)")
         #expect(d.berth("rm", "-f", "a1", "a2").status == 0)
     }
 

@@ -20,7 +20,14 @@ final class ShimExecutable: @unchecked Sendable {
         self.path = path
         // Kept open for berthd's life; close-on-exec, yet `/proc/self/fd/N` is resolved by the
         // exec before the descriptor closes.
-        memfd = (try? SealedExecutable.sealedCopy(of: path)) ?? -1
+        var fd = (try? SealedExecutable.sealedCopy(of: path)) ?? -1
+        // Above stdio: a shim's spawn replaces 0-2 before the exec that needs the copy.
+        if fd >= 0 && fd < 3 {
+            let moved = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            close(fd)
+            fd = moved
+        }
+        memfd = fd
         executable = memfd >= 0 ? "/proc/self/fd/\(memfd)" : path
         var env = ProcessInfo.processInfo.environment
         let dir = (path as NSString).deletingLastPathComponent

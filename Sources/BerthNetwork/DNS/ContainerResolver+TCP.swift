@@ -1,30 +1,62 @@
+import CBerthSys
+import Dispatch
 import Glibc
+import Synchronization
 
 /// DNS over TCP (RFC 7766), as Docker's resolver answers it: each message behind a two-byte
 /// length; a client may send several on one connection. Clients switch to TCP when a UDP
 /// answer comes back truncated (TC), so names with many addresses and large upstream answers
 /// still resolve. Names not a container's are forwarded to the upstream resolver over TCP too.
 extension ContainerResolver {
-    /// How long a connection may sit idle (and an upstream may take) before it is closed.
-    static let tcpIdleSeconds = 10
+    /// How long a connection may live (and an upstream may take): a client dripping bytes
+    /// is cut off then, whatever it sends.
+    static let tcpConnectionSeconds = 10
+    /// Connections served at once per container; more are closed at once (the client falls
+    /// back or retries), so one container cannot hold threads or descriptors without bound.
+    static let tcpConnectionLimit = 8
+    /// Connections are served apart from UDP, so slow TCP clients never delay UDP answers.
+    static let tcpQueue = DispatchQueue(label: "berth.dns.tcp", attributes: .concurrent)
+
+    /// The connections a resolver is serving.
+    final class TCPConnections: Sendable {
+        let count = Mutex(0)
+
+        func enter() -> Bool {
+            count.withLock { n in
+                guard n < ContainerResolver.tcpConnectionLimit else { return false }
+                n += 1
+                return true
+            }
+        }
+
+        func leave() { count.withLock { $0 -= 1 } }
+    }
 
     /// Takes every pending connection; each is served on its own queue item.
-    static func acceptConnections(_ listener: Int32, upstream: [IPv4Address], lookup: @escaping @Sendable (String) -> [IPv4Address]?) {
+    static func acceptConnections(_ listener: Int32, _ connections: TCPConnections, upstream: [IPv4Address],
+                                  lookup: @escaping @Sendable (String) -> [IPv4Address]?) {
         while true {
-            // Not inherited from the listener: a blocking socket, each read bounded by SO_RCVTIMEO.
-            let conn = Glibc.accept(listener, nil, nil)
+            // Blocking (not inherited from the listener), each read bounded by the deadline.
+            let conn = berth_accept_cloexec(listener)
+            // Out of descriptors, the pending connection stays queued and the source fires
+            // again: wait a little rather than spin.
+            if conn < 0 && (errno == EMFILE || errno == ENFILE) { usleep(100_000) }
             guard conn >= 0 else { return }
-            _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
-            var tv = timeval(tv_sec: tcpIdleSeconds, tv_usec: 0)
-            setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            queue.async { serveConnection(conn, upstream: upstream, lookup: lookup) }
+            guard connections.enter() else {
+                close(conn)
+                continue
+            }
+            tcpQueue.async {
+                defer { connections.leave() }
+                serveConnection(conn, upstream: upstream, lookup: lookup)
+            }
         }
     }
 
     private static func serveConnection(_ conn: Int32, upstream: [IPv4Address], lookup: @Sendable (String) -> [IPv4Address]?) {
         defer { close(conn) }
-        while let packet = readMessage(conn) {
+        let deadline = ContinuousClock.now + .seconds(tcpConnectionSeconds)
+        while let packet = readMessage(conn, before: deadline) {
             guard let q = DNSQuery(packet) else { return }
             let answer: [UInt8]
             if let found = lookup(q.name) {
@@ -34,8 +66,17 @@ extension ContainerResolver {
             } else {
                 answer = q.answer([], rcode: DNSQuery.servfail)
             }
-            guard writeMessage(conn, answer) else { return }
+            guard setTimeout(conn, SO_SNDTIMEO, until: deadline), writeMessage(conn, answer) else { return }
         }
+    }
+
+    /// Sets a socket timeout to what is left until `deadline`; false when nothing is.
+    private static func setTimeout(_ fd: Int32, _ option: Int32, until deadline: ContinuousClock.Instant) -> Bool {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return false }
+        let micros = left.components.seconds * 1_000_000 + left.components.attoseconds / 1_000_000_000_000
+        var tv = timeval(tv_sec: Int(micros / 1_000_000), tv_usec: Int(max(micros % 1_000_000, 1)))
+        return setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size)) == 0
     }
 
     /// One exchange with an upstream resolver over TCP, from berthd's namespace.
@@ -58,11 +99,12 @@ extension ContainerResolver {
         return readMessage(s)
     }
 
-    /// A length-prefixed message; nil at EOF, on a timeout or an error.
-    static func readMessage(_ fd: Int32) -> [UInt8]? {
-        guard let head = readExactly(fd, 2) else { return nil }
+    /// A length-prefixed message; nil at EOF, on a timeout or an error. With `deadline`, every
+    /// read waits only for what is left of it.
+    static func readMessage(_ fd: Int32, before deadline: ContinuousClock.Instant? = nil) -> [UInt8]? {
+        guard let head = readExactly(fd, 2, before: deadline) else { return nil }
         let length = Int(head[0]) << 8 | Int(head[1])
-        return length == 0 ? nil : readExactly(fd, length)
+        return length == 0 ? nil : readExactly(fd, length, before: deadline)
     }
 
     static func writeMessage(_ fd: Int32, _ message: [UInt8]) -> Bool {
@@ -78,10 +120,11 @@ extension ContainerResolver {
         return true
     }
 
-    private static func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
+    private static func readExactly(_ fd: Int32, _ count: Int, before deadline: ContinuousClock.Instant?) -> [UInt8]? {
         var buf = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
+            if let deadline, !setTimeout(fd, SO_RCVTIMEO, until: deadline) { return nil }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress.map { $0 + got }, count - got, 0) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return nil }

@@ -34,7 +34,8 @@ public final class ContainerResolver: @unchecked Sendable {
         udp.setCancelHandler { close(udpFD) }
         udp.resume()
         tcp = DispatchSource.makeReadSource(fileDescriptor: tcpFD, queue: Self.queue)
-        tcp.setEventHandler { Self.acceptConnections(tcpFD, upstream: upstream, lookup: lookup) }
+        let connections = TCPConnections()
+        tcp.setEventHandler { Self.acceptConnections(tcpFD, connections, upstream: upstream, lookup: lookup) }
         tcp.setCancelHandler { close(tcpFD) }
         tcp.resume()
     }

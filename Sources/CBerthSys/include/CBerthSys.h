@@ -32,6 +32,9 @@ int berth_pidfd_send_signal(int pidfd, int sig);
 /// fstatfs(2)'s f_type (the filesystem's magic number) of fd, or -1.
 long long berth_fs_type(int fd);
 
+/// accept4(2) with SOCK_CLOEXEC: no window in which a spawned child inherits the connection.
+int berth_accept_cloexec(int fd);
+
 /// syncfs(2): flush the filesystem holding fd.
 int berth_syncfs(int fd);
 
