@@ -217,6 +217,44 @@ import Testing
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout == "db 0 10.96.0.20\npg 0 10.96.0.20\noutside.example 0 10.1.2.3\n",
                 "container names and aliases over TCP; other names from the upstream over TCP: \(r.stdout)")
+        // Only on an --internal network, nothing is forwarded: names outside fail (SERVFAIL).
+        #expect(d.berth("network", "create", "--internal", "--subnet", "10.97.0.0/24", "closed").status == 0)
+        #expect(d.berth("run", "-d", "--name", "inside", "--network", "closed", "--dns", "127.0.0.1", "bb", "sleep", "100").status == 0)
+        let insideID = d.berth("inspect", "-f", "{{.Id}}", "inside").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let sealed = NetworkTests.retry {
+            Run.run("/usr/bin/nsenter", ["--net=\(d.execRoot)/netns/\(insideID.prefix(12))", "/usr/bin/python3", "-c", Self.tcpLookup, "inside", "outside.example"])
+        }
+        #expect(sealed.stdout.hasPrefix("inside 0 10.97.0.") && sealed.stdout.contains("outside.example 2 \n"), "\(sealed.stdout) \(sealed.stderr)")
+    }
+
+    /// A container holding TCP connections to its resolver open, dripping nothing: past the
+    /// limit new ones are closed at once, UDP still answers, and the held ones are cut at the
+    /// deadline.
+    static let slowClients = """
+    import socket, struct, time
+    held = []
+    for _ in range(8):
+        s = socket.create_connection(('127.0.0.11', 53), timeout=20); s.send(b'\\0'); held.append(s)
+    time.sleep(0.5)
+    extra = socket.create_connection(('127.0.0.11', 53), timeout=5)
+    print('extra', 'closed' if extra.recv(1) == b'' else 'open')
+    q = b'\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x02db\\x00\\x00\\x01\\x00\\x01'
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(5); u.sendto(q, ('127.0.0.11', 53))
+    r = u.recv(512)
+    print('udp', r[3] & 15, struct.unpack('>H', r[6:8])[0])
+    print('held', ' '.join('closed' if s.recv(1) == b'' else 'open' for s in held))
+    """
+
+    @Test func slowTCPClientsAreCappedAndCutOffWhileUDPStillAnswers() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        #expect(d.berth("network", "create", "--subnet", "10.84.0.0/24", "drip").status == 0)
+        #expect(d.berth("run", "-d", "--name", "db", "--network", "drip", "bb", "sleep", "100").status == 0)
+        #expect(d.berth("run", "-d", "--name", "app", "--network", "drip", "bb", "sleep", "100").status == 0)
+        let id = d.berth("inspect", "-f", "{{.Id}}", "app").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = Run.run("/usr/bin/nsenter", ["--net=\(d.execRoot)/netns/\(id.prefix(12))", "/usr/bin/python3", "-c", Self.slowClients])
+        #expect(r.stdout == "extra closed\nudp 0 1\nheld " + Array(repeating: "closed", count: 8).joined(separator: " ") + "\n",
+                "\(r.stdout) \(r.stderr)")
     }
 
     @Test func aDefaultBridgeContainerConnectedToAUserNetworkResolvesItsNames() throws {

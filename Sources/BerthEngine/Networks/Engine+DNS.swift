@@ -33,7 +33,11 @@ extension Engine {
         for e in (r.endpoints ?? [:]).values where e.networkID != bridge?.id {
             if let i = e.interface { names.register(r.id, networkID: e.networkID, names: Self.dnsNames(r, e), address: i.address) }
         }
-        let path = sandboxKey(r.id), upstream = Self.upstreamResolvers(r), names = self.names, id = r.id
+        // A container only on --internal networks reaches nothing outside, names included (as
+        // Docker 25+): its resolver answers containers' names and forwards nothing.
+        var external = false
+        for e in (r.endpoints ?? [:]).values where (try? await networks.find(e.networkID))?.internal != true { external = true }
+        let path = sandboxKey(r.id), upstream = external ? Self.upstreamResolvers(r) : [], names = self.names, id = r.id
         try await Blocking.run { try names.startResolver(id, netns: path, upstream: upstream) }
     }
 
