@@ -1,5 +1,5 @@
 import CBerthSys
-import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 
@@ -14,8 +14,6 @@ extension ContainerResolver {
     /// Connections served at once per container; more are closed at once (the client falls
     /// back or retries), so one container cannot hold threads or descriptors without bound.
     static let tcpConnectionLimit = 8
-    /// Connections are served apart from UDP, so slow TCP clients never delay UDP answers.
-    static let tcpQueue = DispatchQueue(label: "berth.dns.tcp", attributes: .concurrent)
 
     /// The connections a resolver is serving.
     final class TCPConnections: Sendable {
@@ -32,7 +30,7 @@ extension ContainerResolver {
         func leave() { count.withLock { $0 -= 1 } }
     }
 
-    /// Takes every pending connection; each is served on its own queue item.
+    /// Takes every pending connection; each is served on a thread of its own.
     static func acceptConnections(_ listener: Int32, _ connections: TCPConnections, upstream: [IPv4Address],
                                   lookup: @escaping @Sendable (String) -> [IPv4Address]?) {
         while true {
@@ -46,7 +44,9 @@ extension ContainerResolver {
                 close(conn)
                 continue
             }
-            tcpQueue.async {
+            // A thread of its own (at most the limit per container): a connection blocks while
+            // its client is slow, and blocked work on dispatch's shared pool would hold up UDP.
+            Thread.detachNewThread {
                 defer { connections.leave() }
                 serveConnection(conn, upstream: upstream, lookup: lookup)
             }
