@@ -58,8 +58,13 @@ public struct HTTPServer: Sendable {
             throw TransportError.systemCall("chmod \(socketPath)", errno: code)
         }
         onListening()
-        let defaultHeaders = self.defaultHeaders
-        let handler = self.handler
+        try await Self.serve(server, defaultHeaders: defaultHeaders, handler: handler)
+    }
+
+    /// Serves each accepted connection in a task of its own until cancelled (how the owner stops
+    /// a server: a normal return). Shared with `TCPHTTPServer`.
+    static func serve(_ server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, Never>, Never>,
+                      defaultHeaders: [(String, String)], handler: @escaping HTTPHandler) async throws {
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
@@ -71,7 +76,6 @@ public struct HTTPServer: Sendable {
                 }
             }
         } catch is CancellationError {
-            // Cancellation is how the daemon asks the server to stop: a normal return.
         }
     }
 

@@ -38,20 +38,6 @@ public struct TCPHTTPServer: Sendable {
                 }
             }
         onListening(server.channel.localAddress?.port ?? port)
-        let defaultHeaders = self.defaultHeaders
-        let handler = self.handler
-        do {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask {
-                            await HTTPConnection(channel: connection, defaultHeaders: defaultHeaders, handler: handler).serve()
-                        }
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // Cancellation is how the owner stops the server: a normal return.
-        }
+        try await HTTPServer.serve(server, defaultHeaders: defaultHeaders, handler: handler)
     }
 }

@@ -308,7 +308,7 @@ actor ImageBuilder {
 
     /// Runs one instruction; errors name the Dockerfile line.
     func run(_ ins: Instruction, _ state: inout State) async throws {
-        let keyword = Self.keyword(ins.command)
+        let keyword = ins.command.keyword
         do {
             try await dispatch(ins, &state)
         } catch let e as EngineError {
@@ -320,28 +320,6 @@ actor ImageBuilder {
             throw EngineError(.invalid, e.description)
         } catch {
             throw EngineError(.internalError, "\(ins.location.file):\(ins.location.line): \(keyword): \(error)")
-        }
-    }
-
-    static func keyword(_ c: Command) -> String {
-        switch c {
-        case .run: "RUN"
-        case .copy: "COPY"
-        case .add: "ADD"
-        case .env: "ENV"
-        case .arg: "ARG"
-        case .label: "LABEL"
-        case .workdir: "WORKDIR"
-        case .user: "USER"
-        case .expose: "EXPOSE"
-        case .volume: "VOLUME"
-        case .cmd: "CMD"
-        case .entrypoint: "ENTRYPOINT"
-        case .shell: "SHELL"
-        case .healthcheck: "HEALTHCHECK"
-        case .stopsignal: "STOPSIGNAL"
-        case .onbuild: "ONBUILD"
-        case .maintainer: "MAINTAINER"
         }
     }
 
