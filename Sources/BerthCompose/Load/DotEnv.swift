@@ -62,10 +62,7 @@ public enum DotEnv {
 
     /// Reads and parses the file at `path`.
     public static func load(path: String, lookup: [String: String] = [:]) throws -> [(key: String, value: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ComposeError.unreadable(path: path, reason: "env file not found or not readable")
-        }
-        guard data.count <= 4 << 20 else { throw ComposeError.tooLarge(file: path, bytes: data.count, limit: 4 << 20) }
+        let data = try BoundedFile.read(path, limit: 4 << 20)
         return try parse(String(decoding: data, as: UTF8.self), path: path, lookup: lookup)
     }
 

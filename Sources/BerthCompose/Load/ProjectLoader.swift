@@ -36,14 +36,7 @@ public enum ProjectLoader {
             if path == "-" {
                 data = Data(options.standardInput())
             } else {
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-                    throw ComposeError.unreadable(path: path, reason: "no such file or directory")
-                }
-                if let size = attributes[.size] as? Int, size > options.limits.maxBytes {
-                    throw ComposeError.tooLarge(file: path, bytes: size, limit: options.limits.maxBytes)
-                }
-                guard let d = FileManager.default.contents(atPath: path) else { throw ComposeError.unreadable(path: path, reason: "cannot be read") }
-                data = d
+                data = try BoundedFile.read(path, limit: options.limits.maxBytes)
             }
             let parsed = try parse(data, file: path, variables: variables, limits: options.limits)
             unset.formUnion(parsed.unset)
@@ -157,7 +150,7 @@ public enum ProjectLoader {
             s.envFiles = try envFiles.map { file in
                 let path = Paths.absolute(Paths.expandHome(file.path, home: home), from: projectDir)
                 if !FileManager.default.fileExists(atPath: path) {
-                    if file.required { throw ComposeError.unreadable(path: path, reason: "env file \(path) not found (service \(name.debugDescription))") }
+                    if file.required { throw ComposeError.unreadable(path: path, reason: "env file not found (service \(name.debugDescription))") }
                 } else {
                     for (key, value) in try DotEnv.load(path: path, lookup: variables) { env[key] = .some(value) }
                 }

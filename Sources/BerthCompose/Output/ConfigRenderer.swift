@@ -38,7 +38,7 @@ extension ComposeProject {
         add("dns", strings(s.dns))
         add("entrypoint", strings(s.entrypoint))
         add("env_file", s.envFiles.map { files in .list(files.map { .map([("path", .string($0.path)), ("required", .bool($0.required))]) }) })
-        add("environment", s.environment.map(optionalStrings))
+        add("environment", s.environment.flatMap { $0.isEmpty ? nil : optionalStrings($0) })
         add("expose", strings(s.expose))
         add("extra_hosts", strings(s.extraHosts))
         if let h = s.healthcheck {
