@@ -130,8 +130,9 @@ struct Composer {
         return root
     }
 
-    private func problem(_ text: String) -> ComposeError {
-        .yaml(file: file, line: events.line, column: events.column, problem: text)
+    /// A problem at the last event read, or at `at` (line, column).
+    private func problem(_ text: String, at: (Int, Int)? = nil) -> ComposeError {
+        .yaml(file: file, line: at?.0 ?? events.line, column: at?.1 ?? events.column, problem: text)
     }
 
     private mutating func charge(_ cost: Int) throws {
@@ -191,7 +192,7 @@ struct Composer {
             while true {
                 let keyEvent = try events.next()
                 if case .mappingEnd = keyEvent { break }
-                let keyLine = events.line
+                let keyLine = events.line, keyColumn = events.column
                 guard case .scalar(let key, let keyAnchor, _, let plain) = keyEvent else {
                     throw problem("mapping keys must be strings (complex keys and aliases as keys are not allowed in compose files)")
                 }
@@ -209,7 +210,7 @@ struct Composer {
                     continue
                 }
                 if let first = lines[key] {
-                    throw problem("mapping key \"\(key)\" already defined at line \(first)")
+                    throw problem("mapping key \"\(key)\" already defined at line \(first)", at: (keyLine, keyColumn))
                 }
                 lines[key] = keyLine
                 mapping.entries.append(YAMLMapping.Entry(key: key, value: value))
