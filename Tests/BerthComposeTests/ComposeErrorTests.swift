@@ -52,7 +52,43 @@ import Testing
     @Test(arguments: invalidCases) func invalid(_ yaml: String, _ expected: String) throws {
         let message = try #require(loadError(yaml))
         #expect(message.hasPrefix("validating /"), "\(message)")
-        #expect(message.hasSuffix("/compose.yaml: " + expected), "\(message)")
+        #expect(message.hasSuffix(": " + expected), "\(message)")
+        // The file, and the line of the key or item at fault when the document has one.
+        let place = try #require(message.dropFirst("validating ".count).components(separatedBy: ": ").first)
+        let line = place.split(separator: ":").dropFirst().first.flatMap { Int($0) }
+        #expect(place.hasSuffix("/compose.yaml") || (line.map { (1...yaml.split(separator: "\n").count).contains($0) } ?? false), "\(message)")
+        #expect(line != nil || expected.hasPrefix("(root)"), "\(message)")
+    }
+
+    /// The line named is the one of the key or item at fault, through interpolation, and the
+    /// alias's own key for what an alias brought in.
+    @Test func errorsNameTheLine() throws {
+        let yaml = """
+        x-ports: &ports
+          - "80:http"
+        services:
+          web:
+            image: x
+
+            imagee: y
+          api:
+            image: ${IMG}
+            ports: *ports
+          db:
+            image: x
+            ports:
+              - "5432:5432"
+              - target: 0
+        """
+        #expect(loadError(yaml)?.hasSuffix("/compose.yaml:7: services.web additional properties 'imagee' not allowed") == true, "\(loadError(yaml) ?? "")")
+        let api = yaml.replacingOccurrences(of: "    imagee: y\n", with: "")
+        #expect(loadError(api, environment: ["IMG": "x"])?.hasSuffix("/compose.yaml:9: services.api.ports.0 is not a valid port: invalid containerPort: http") == true,
+                "\(loadError(api, environment: ["IMG": "x"]) ?? "")")
+        let db = api.replacingOccurrences(of: "ports: *ports", with: "command: [a]")
+        #expect(loadError(db)?.hasSuffix("/compose.yaml:14: services.db.ports.1.target must be a port between 1 and 65535") == true, "\(loadError(db) ?? "")")
+        let interpolated = db.replacingOccurrences(of: "image: ${IMG}", with: "image: ${IMG:?give IMG}")
+        #expect(loadError(interpolated)?.hasSuffix("/compose.yaml:8: error while interpolating services.api.image: required variable IMG is missing a value: give IMG") == true,
+                "\(loadError(interpolated) ?? "")")
     }
 
     static let unsupportedCases: [(String, String)] = [
@@ -64,7 +100,8 @@ import Testing
 
     @Test(arguments: unsupportedCases) func unsupported(_ yaml: String, _ expected: String) throws {
         let message = try #require(loadError(yaml))
-        #expect(message.hasSuffix("/compose.yaml: " + expected), "\(message)")
+        #expect(message.contains("/compose.yaml:"), "\(message)")
+        #expect(message.hasSuffix(": " + expected), "\(message)")
     }
 
     static let projectCases: [(String, String)] = [

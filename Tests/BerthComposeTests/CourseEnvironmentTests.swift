@@ -122,7 +122,7 @@ import Testing
 
     @Test func requiredVariableMissingNamesIt() throws {
         let dir = try ProjectDir(["compose.yaml": Self.compose])
-        #expect(throws: ComposeError.interpolation(file: dir.path + "/compose.yaml", path: "services.jupyter.environment.1",
+        #expect(throws: ComposeError.interpolation(file: dir.path + "/compose.yaml", line: 19, path: "services.jupyter.environment.1",
                                                    problem: "required variable PGPASS is missing a value: set PGPASS")) {
             try dir.load()
         }

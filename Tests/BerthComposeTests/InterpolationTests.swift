@@ -99,6 +99,6 @@ import Testing
 
     @Test func invalidExpressionInAFileNamesThePath() {
         #expect(loadError("services:\n  web:\n    image: x\n    command: [\"echo\", \"costs $5\"]\n")?
-            .hasSuffix("compose.yaml: error while interpolating services.web.command.1: invalid interpolation format for \"costs $5\"; you may need to escape any $ with another $") == true)
+            .hasSuffix("compose.yaml:4: error while interpolating services.web.command.1: invalid interpolation format for \"costs $5\"; you may need to escape any $ with another $") == true)
     }
 }

@@ -84,9 +84,14 @@ public enum ProjectLoader {
         guard let root = try YAMLReader.read(data, file: file, limits: limits) else {
             throw ComposeError.invalid(file: file, path: "", problem: "is empty: a compose file needs at least a services: mapping")
         }
-        var interpolation = Interpolation(variables: variables)
-        let expanded = try interpolation.expand(root, file: file)
-        return (try FileDecoder(read: NodeReader(file: file)).decode(expanded), interpolation.unset)
+        do {
+            var interpolation = Interpolation(variables: variables)
+            let expanded = try interpolation.expand(root, file: file)
+            return (try FileDecoder(read: NodeReader(file: file)).decode(expanded), interpolation.unset)
+        } catch let error as ComposeError {
+            // Read the file again for positions only when there is something to place.
+            throw error.located(YAMLReader.lines(of: data, file: file, limits: limits))
+        }
     }
 
     /// The first compose file in `dir` or its nearest parent that has one, and its override file.

@@ -29,6 +29,17 @@ public enum YAMLReader {
         var composer = Composer(events: events, file: file, limits: limits)
         return try composer.document()
     }
+
+    /// The line each key and sequence item of `data` starts on, by its dotted path
+    /// ("services.web.ports.0"); for naming the line of a value the decoder refuses. Entries that
+    /// come through an alias or a merge key are not listed (the alias's own key is).
+    static func lines(of data: Data, file: String, limits: YAMLLimits = YAMLLimits()) -> [String: Int] {
+        guard data.count <= limits.maxBytes else { return [:] }
+        var composer = Composer(events: EventStream(data, file: file), file: file, limits: limits)
+        composer.positions = [:]
+        _ = try? composer.document()
+        return composer.positions ?? [:]
+    }
 }
 
 /// One libyaml event, copied out of C.
@@ -106,6 +117,8 @@ struct Composer {
     let limits: YAMLLimits
     private var anchors: [String: (node: YAMLNode, cost: Int)] = [:]
     private var spent = 0
+    /// When not nil, where each path starts is recorded here (`YAMLReader.lines`).
+    var positions: [String: Int]?
 
     init(events: EventStream, file: String, limits: YAMLLimits) {
         self.events = events
@@ -120,7 +133,7 @@ struct Composer {
         case .documentStart: break
         default: throw problem("expected a document")
         }
-        let (root, _) = try node(try events.next(), depth: 0)
+        let (root, _) = try node(try events.next(), depth: 0, path: [])
         guard case .documentEnd = try events.next() else { throw problem("expected the end of the document") }
         switch try events.next() {
         case .streamEnd: break
@@ -143,7 +156,7 @@ struct Composer {
     }
 
     /// The node that starts with `event`, and what it cost.
-    private mutating func node(_ event: Event, depth: Int) throws -> (YAMLNode, Int) {
+    private mutating func node(_ event: Event, depth: Int, path: [String]) throws -> (YAMLNode, Int) {
         switch event {
         case .alias(let anchor):
             guard let target = anchors[anchor] else { throw problem("unknown anchor '\(anchor)' referenced") }
@@ -172,7 +185,9 @@ struct Composer {
             while true {
                 let next = try events.next()
                 if case .sequenceEnd = next { break }
-                let (item, itemCost) = try node(next, depth: depth + 1)
+                let itemPath = path + [String(items.count)]
+                if positions != nil { positions![itemPath.joined(separator: ".")] = events.line }
+                let (item, itemCost) = try node(next, depth: depth + 1, path: itemPath)
                 items.append(item)
                 cost += itemCost
             }
@@ -196,8 +211,10 @@ struct Composer {
                 guard case .scalar(let key, let keyAnchor, _, let plain) = keyEvent else {
                     throw problem("mapping keys must be strings (complex keys and aliases as keys are not allowed in compose files)")
                 }
-                let (_, keyCost) = try node(.scalar(text: key, anchor: keyAnchor, tag: nil, plain: plain), depth: depth + 1)
-                let (value, valueCost) = try node(try events.next(), depth: depth + 1)
+                let (_, keyCost) = try node(.scalar(text: key, anchor: keyAnchor, tag: nil, plain: plain), depth: depth + 1, path: path)
+                let valuePath = path + [key]
+                if positions != nil, positions![valuePath.joined(separator: ".")] == nil { positions![valuePath.joined(separator: ".")] = keyLine }
+                let (value, valueCost) = try node(try events.next(), depth: depth + 1, path: valuePath)
                 cost += keyCost + valueCost
                 if plain && key == "<<" {
                     // YAML's merge key: the entries of a mapping (or of each of a list of mappings) not given here.
