@@ -2,15 +2,15 @@ import ArgumentParser
 import BerthCompose
 import Foundation
 
-/// `berth compose …`: so far only `config`; the other docker compose commands are refused by name.
+/// `berth compose …`: config, up -d, down, ps; docker compose's other commands are refused by name.
 struct ComposeGroup: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compose", abstract: "Define and run multi-container applications (so far: config)",
-        subcommands: [ComposeConfig.self])
+    static let configuration = CommandConfiguration(commandName: "compose", abstract: "Define and run multi-container applications (so far: config, up -d, down, ps)",
+        subcommands: [ComposeConfig.self, ComposeUp.self, ComposeDown.self, ComposePs.self])
 
     /// docker compose's commands that berth does not implement yet.
     static let planned: Set<String> = [
-        "attach", "build", "commit", "cp", "create", "down", "events", "exec", "export", "images", "kill", "logs", "ls", "pause", "port",
-        "ps", "publish", "pull", "push", "restart", "rm", "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "version",
+        "attach", "build", "commit", "cp", "create", "events", "exec", "export", "images", "kill", "logs", "ls", "pause", "port",
+        "publish", "pull", "push", "restart", "rm", "run", "scale", "start", "stats", "stop", "top", "unpause", "version",
         "volumes", "wait", "watch", "alpha", "bridge",
     ]
     /// Global options taking a value, as docker compose spells them.
@@ -31,7 +31,7 @@ struct ComposeGroup: ParsableCommand {
         guard i < args.count else { return args }
         let command = args[i]
         if planned.contains(command) {
-            throw CLIError("berth compose \(command) is not implemented yet: berth compose only has `config` so far (it loads, checks and prints the project)")
+            throw CLIError("berth compose \(command) is not implemented yet: berth compose has config, up -d, down and ps so far")
         }
         return ["compose", command] + globals + args[(i + 1)...]
     }
