@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Dockerfile front end: parser, variable expansion, .dockerignore, repo2docker recipes. Foundation only.
         .target(name: "BerthDockerfile"),
-        // Compose files: discovery, .env and interpolation, merge, the typed model (Yams for YAML). No engine dependency.
+        // Compose files: discovery, .env and interpolation, merge, the typed model, the requests `up` sends. No engine
+        // dependency. YAML through libyaml's event API as Yams bundles it (its CYaml module), not Yams's composer.
         .target(name: "BerthCompose", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
