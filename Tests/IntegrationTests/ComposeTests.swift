@@ -96,4 +96,44 @@ import Testing
         #expect(attached.status != 0 && attached.stderr.contains("use `berth compose up -d`"), "\(attached.stderr)")
         #expect(d.berth("ps", "-aq").stdout == "")
     }
+
+    /// `berth compose config` (no daemon needed): docker compose's output and warnings, and errors
+    /// that name the file and line.
+    @Test func configPrintsTheProjectAndErrorsNameFileAndLine() throws {
+        let dir = "/tmp/berth-compose-it-\(getpid())-config/cfg"
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = dir + "/compose.yaml"
+        try "version: \"3\"\nservices:\n  web:\n    image: \"bb:${TAG}\"\n    ports: [\"8080:80\"]\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let config = Run.run(Binaries.berth, ["compose", "-f", file, "config"], env: ["BERTH_HOST": "unix:///nonexistent"])
+        #expect(config.status == 0, "\(config.stderr)")
+        #expect(config.stdout == """
+        name: cfg
+        services:
+          web:
+            image: "bb:"
+            networks:
+              default: null
+            ports:
+              - mode: ingress
+                target: 80
+                published: "8080"
+                protocol: tcp
+        networks:
+          default:
+            name: cfg_default
+
+        """, "\(config.stdout)")
+        #expect(config.stderr.contains("WARN: The \"TAG\" variable is not set. Defaulting to a blank string."), "\(config.stderr)")
+        #expect(config.stderr.contains("the attribute `version` is obsolete"), "\(config.stderr)")
+        let names = Run.run(Binaries.berth, ["compose", "--project-name", "other", "config", "-f", file, "--services"])
+        #expect(names.stdout == "web\n", "\(names.stderr)")
+
+        try "services:\n  web:\n    image: bb\n\n    ports:\n      - \"8080:80\"\n      - \"80:http\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = Run.run(Binaries.berth, ["compose", "-f", file, "config"])
+        #expect(bad.status == 1 && bad.stdout.isEmpty)
+        #expect(bad.stderr == "validating \(file):7: services.web.ports.1 is not a valid port: invalid containerPort: http\n", "\(bad.stderr)")
+        let logs = Run.run(Binaries.berth, ["compose", "-f", file, "logs"])
+        #expect(logs.status != 0 && logs.stderr.contains("berth compose logs is not implemented yet"), "\(logs.stderr)")
+    }
 }
