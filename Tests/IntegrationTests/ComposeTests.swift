@@ -136,4 +136,48 @@ import Testing
         let logs = Run.run(Binaries.berth, ["compose", "-f", file, "logs"])
         #expect(logs.status != 0 && logs.stderr.contains("berth compose logs is not implemented yet"), "\(logs.stderr)")
     }
+
+    /// depends_on conditions: a dependency's healthcheck passing, a one-shot job exiting 0 — and
+    /// one exiting 1 stops `up` before its dependents are created.
+    @Test func upWaitsForHealthyAndCompletedDependencies() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        defer { d.removeAllContainers() }
+        let dir = "/tmp/berth-compose-it-\(getpid())-deps/deps"
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = dir + "/compose.yaml"
+        func write(migrateExit: Int) throws {
+            try """
+            services:
+              db:
+                image: bb
+                command: sh -c "sleep 1; touch /tmp/ready; exec sleep 300"
+                init: true
+                healthcheck: {test: ["CMD", "test", "-e", "/tmp/ready"], interval: 1s, retries: 30}
+              migrate:
+                image: bb
+                command: sh -c "exit \(migrateExit)"
+              app:
+                image: bb
+                command: sleep 300
+                init: true
+                depends_on:
+                  db: {condition: service_healthy}
+                  migrate: {condition: service_completed_successfully}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try write(migrateExit: 1)
+        let failed = d.berth("compose", "-f", file, "up", "-d")
+        #expect(failed.status != 0 && failed.stderr.contains("service \"migrate\" didn't complete successfully: exit 1"), "\(failed.stderr)")
+        #expect(!d.berth("ps", "-a", "--format", "{{.Names}}").stdout.contains("deps-app-1"), "the dependent is not created")
+
+        try write(migrateExit: 0)
+        let up = d.berth("compose", "-f", file, "up", "-d")
+        #expect(up.status == 0, "\(up.stderr)")
+        let healthy = up.stderr.range(of: " Container deps-db-1  Healthy"), started = up.stderr.range(of: " Container deps-app-1  Started")
+        #expect(healthy != nil && started != nil && healthy!.lowerBound < started!.lowerBound, "\(up.stderr)")
+        #expect(d.berth("inspect", "-f", "{{.State.Health.Status}}", "deps-db-1").stdout == "healthy\n")
+        #expect(d.berth("compose", "-f", file, "down").status == 0)
+        #expect(d.berth("ps", "-aq").stdout == "")
+    }
 }

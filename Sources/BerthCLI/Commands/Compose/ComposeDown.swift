@@ -28,7 +28,7 @@ struct ComposeDown: ParsableCommand {
             let cname = ComposeEngine.name(c)
             if c["State"] as? String == "running" {
                 ComposeEngine.progress("Container", cname, "Stopping")
-                _ = try engine.api.call("POST", "/containers/\(id)/stop", query: timeout.map { [("t", String($0))] } ?? [])
+                try engine.stop(id, timeout: timeout)
                 ComposeEngine.progress("Container", cname, "Stopped")
             }
             _ = try engine.api.call("DELETE", "/containers/\(id)", query: volumes ? [("v", "1"), ("force", "1")] : [("force", "1")])

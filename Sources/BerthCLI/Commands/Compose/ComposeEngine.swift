@@ -24,6 +24,17 @@ struct ComposeEngine {
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 
+    /// Stops a container; one already stopped (304) is fine.
+    func stop(_ id: String, timeout: Int? = nil) throws {
+        let query = timeout.map { [("t", String($0))] } ?? []
+        let resp = try api.client.send(method: "POST", path: "/v\(APIVersion.current)/containers/\(id)/stop", query: query)
+        let data = try resp.readAll()
+        guard (200..<300).contains(resp.status) || resp.status == 304 else {
+            let message = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["message"] as? String ?? String(decoding: data, as: UTF8.self)
+            throw CLIError("Error response from daemon: \(message)")
+        }
+    }
+
     func post(_ path: String, query: [(String, String)] = [], _ body: [String: Any]) throws -> [String: Any] {
         let data = try JSONSerialization.data(withJSONObject: body)
         let resp = try api.call("POST", path, query: query, headers: [("Content-Type", "application/json")], body: .data(data))

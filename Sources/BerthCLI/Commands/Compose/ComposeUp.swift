@@ -124,7 +124,7 @@ struct ComposeUp: ParsableCommand {
                 return id
             }
             ComposeEngine.progress("Container", name, "Recreate")
-            _ = try engine.api.call("POST", "/containers/\(id)/stop")
+            try engine.stop(id)
             _ = try engine.api.call("DELETE", "/containers/\(id)", query: [("force", "1")])
         }
         let created: [String: Any]
