@@ -54,6 +54,9 @@ import Testing
 
         let ps = d.berth("compose", "-f", file, "ps", "--format", "{{.Name}} {{.Service}} {{.State}}")
         #expect(ps.stdout == "shop-client-1 client running\nshop-web-1 web running\n", "\(ps.stdout)\(ps.stderr)")
+        // The docker CLI finds the project's containers by compose's labels, as docker compose does.
+        let docker = d.docker("ps", "--filter", "label=com.docker.compose.project=shop", "--format", "{{.Names}} {{.Label \"com.docker.compose.service\"}}")
+        #expect(docker.stdout.split(separator: "\n").sorted() == ["shop-client-1 client", "shop-web-1 web"], "\(docker.stdout)\(docker.stderr)")
         let table = d.berth("compose", "-f", file, "ps")
         #expect(table.stdout.hasPrefix("NAME ") && table.stdout.contains("SERVICE") && table.stdout.contains("shop-web-1"), "\(table.stdout)")
 
