@@ -77,6 +77,8 @@ import Testing
         #expect(d.berth("ps", "-aq").stdout == "")
         #expect(!d.berth("network", "ls", "--format", "{{.Name}}").stdout.contains("shop_default"))
         #expect(d.berth("volume", "ls", "-q").stdout.contains("shop_data"), "down keeps volumes without -v")
+        let badName = d.berth("compose", "-p", "Shop!", "down")
+        #expect(badName.status != 0 && badName.stderr.contains("invalid project name \"Shop!\""), "\(badName.stderr)")
         #expect(d.berth("compose", "-p", "shop", "down", "-v").status == 0, "-p alone names the project")
         #expect(!d.berth("volume", "ls", "-q").stdout.contains("shop_data"))
         #expect(NetworkTests.networkState(d) == before, "no bridge, veth or rule of the project network is left")

@@ -129,7 +129,8 @@ public enum ProjectLoader {
         return normalised
     }
 
-    static func isValidProjectName(_ s: String) -> Bool {
+    /// Lowercase letters, digits, `-` and `_`, starting with a letter or digit (docker compose's rule).
+    public static func isValidProjectName(_ s: String) -> Bool {
         guard let first = s.first, first.isASCII, first.isLowercase || first.isNumber else { return false }
         return s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
     }

@@ -44,7 +44,7 @@ struct ComposeEngine {
 
     /// The filter that selects the project's objects.
     var projectFilter: (String, String) {
-        let data = try! JSONSerialization.data(withJSONObject: ["label": ["\(ComposeLabel.project)=\(project)": true]])
+        let data = (try? JSONSerialization.data(withJSONObject: ["label": ["\(ComposeLabel.project)=\(project)": true]])) ?? Data()
         return ("filters", String(decoding: data, as: UTF8.self))
     }
 
@@ -79,6 +79,9 @@ extension ComposeProjectFlags {
             return (p.name, p)
         } catch let e as CLIError {
             guard let projectName, e.message.hasPrefix("no configuration file provided") else { throw e }
+            guard ProjectLoader.isValidProjectName(projectName) else {
+                throw CLIError("invalid project name \(projectName.debugDescription): it must contain only lowercase letters, decimal digits, dashes, and underscores, and must begin with a lowercase letter or decimal digit")
+            }
             return (projectName, nil)
         }
     }
