@@ -52,6 +52,13 @@ import Testing
         #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
         #expect(BuildTests.count("Running in", in: viaEnv.stdout) == 0, "\(viaEnv.stdout)")
 
+        // --rm=false keeps no container whose environment held a secret.
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN --mount=type=secret,id=token,env=TOKEN test -n \"$TOKEN\"\n".utf8))
+        let kept = d.berth("build", "--rm=false", "--secret", "id=token,src=\(secretFile)", ctx)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(d.berth("ps", "-aq").stdout.isEmpty)
+        #expect(Self.files(containing: Self.secret, under: d.dataRoot).isEmpty)
+
         // A required secret nobody sent: the docker CLI (no way to send one) gets the remedy.
         FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN --mount=type=secret,id=npmrc,required=true true\n".utf8))
         let missing = Run.run(Binaries.docker, ["build", ctx], env: ["DOCKER_HOST": d.host, "DOCKER_BUILDKIT": "0"])
@@ -155,6 +162,9 @@ import Testing
         // until=24h: only A's steps are old enough.
         let aged = d.berth("builder", "prune", "-f", "--filter", "until=24h")
         #expect(aged.status == 0, "\(aged.stderr)")
+        // The docker CLI's query (filters, keep-storage) is taken: nothing is 10 days old.
+        let viaDocker = Run.run(Binaries.docker, ["builder", "prune", "-f", "--filter", "until=240h", "--keep-storage", "1g"], env: ["DOCKER_HOST": d.host])
+        #expect(viaDocker.status == 0 && viaDocker.stdout.contains("Total"), "\(viaDocker.stdout)\(viaDocker.stderr)")
         #expect(build("B") == 0, "B's recent steps stay")
         #expect(build("A") == 1, "A's old steps went")
 

@@ -182,10 +182,10 @@ enum BuildRoutes {
         var o = Engine.BuildPruneOptions()
         o.all = c.req.queryBool("all")
         for (key, values) in try c.filters() {
-            guard key == "until" else {
+            guard key == "until" || key == "unused-for" else { // unused-for: Docker's older name
                 throw APIError.badRequest("build cache prune filter \(key) is not supported by berthd; use until=DURATION (e.g. until=24h)")
             }
-            guard values.count == 1, let value = values.first else { throw APIError.badRequest("give one until filter, e.g. until=24h") }
+            guard o.until == nil, values.count == 1, let value = values.first else { throw APIError.badRequest("give one until filter, e.g. until=24h") }
             do { o.until = TimeInterval(try GoDuration.parse(value)) / 1e9 } catch {
                 throw APIError.badRequest("invalid until filter \(value): use a duration like 24h or 90m")
             }

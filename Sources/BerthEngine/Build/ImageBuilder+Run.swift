@@ -82,7 +82,8 @@ extension ImageBuilder {
             }
             throw error
         }
-        if options.removeIntermediate || options.forceRemove {
+        // A container whose environment holds a secret never stays (its record would keep it).
+        if options.removeIntermediate || options.forceRemove || !mounts.secretEnv.isEmpty {
             try? await engine.removeContainer(id, force: true, volumes: true)
             say("Removing intermediate container \(id.prefix(12))\n")
         }

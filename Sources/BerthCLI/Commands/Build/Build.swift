@@ -276,7 +276,7 @@ struct BuilderPrune: ParsableCommand {
         for f in filter {
             let p = f.split(separator: "=", maxSplits: 1).map(String.init)
             guard p.count == 2, !p[1].isEmpty else { throw CLIError("invalid filter \(f): expected key=value, e.g. until=24h") }
-            guard p[0] == "until" else { throw CLIError("builder prune: the filter \(p[0]) is not supported by berth; use until=DURATION") }
+            guard p[0] == "until" || p[0] == "unused-for" else { throw CLIError("builder prune: the filter \(p[0]) is not supported by berth; use until=DURATION") }
             filters[p[0], default: [:]][p[1]] = true
         }
         if !filters.isEmpty { query.append(("filters", String(decoding: try JSONSerialization.data(withJSONObject: filters), as: UTF8.self))) }
@@ -284,7 +284,7 @@ struct BuilderPrune: ParsableCommand {
             query.append(("keep-storage", String(try ContainerOptions.bytes(keepStorage, flag: "--keep-storage"))))
         }
         if !force {
-            print("WARNING! This will remove all dangling build cache. Are you sure you want to continue? [y/N] ", terminator: "")
+            print("WARNING! This will remove all \(all ? "" : "dangling ")build cache. Are you sure you want to continue? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { return }
         }
         let api = try API.connect()
