@@ -5,7 +5,10 @@ import Testing
 /// `RUN --mount` types, build secrets, intermediate containers (`--rm`/`--force-rm`), the
 /// cache key's build args and `builder prune`'s filters, against a private berthd.
 @Suite(.serialized) struct BuildMountTests {
-    static let secret = "berth-s3cr3t-\(UUID().uuidString)"
+    /// What grep looks for: the secret starts with it.
+    static let marker = "berth-s3cr3t-\(UUID().uuidString)"
+    /// Close to the 32 KiB limit, so its header (base64 twice) must fit berthd's request head.
+    static let secret = marker + String(repeating: "-pad", count: 8000)
 
     /// Every file under `dir` holding `needle` (layer blobs, configs, the cache, records).
     static func files(containing needle: String, under dir: String) -> [String] {
@@ -42,8 +45,8 @@ import Testing
             #expect(d.berth("run", "--rm", "mounts:1", "test", "-e", path).status == 1, "\(path) is in the image")
         }
         // The secret's bytes are nowhere in the data root: layers, configs, history, cache.
-        #expect(Self.files(containing: Self.secret, under: d.dataRoot).isEmpty)
-        #expect(!d.berth("history", "--no-trunc", "mounts:1").stdout.contains(Self.secret))
+        #expect(Self.files(containing: Self.marker, under: d.dataRoot).isEmpty)
+        #expect(!d.berth("history", "--no-trunc", "mounts:1").stdout.contains(Self.marker))
 
         // A changed secret value does not miss the cache (only its id is part of the key);
         // the env form of --secret works as well.
@@ -57,7 +60,7 @@ import Testing
         let kept = d.berth("build", "--rm=false", "--secret", "id=token,src=\(secretFile)", ctx)
         #expect(kept.status == 0, "\(kept.stderr)")
         #expect(d.berth("ps", "-aq").stdout.isEmpty)
-        #expect(Self.files(containing: Self.secret, under: d.dataRoot).isEmpty)
+        #expect(Self.files(containing: Self.marker, under: d.dataRoot).isEmpty)
 
         // A required secret nobody sent: the docker CLI (no way to send one) gets the remedy.
         FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN --mount=type=secret,id=npmrc,required=true true\n".utf8))
