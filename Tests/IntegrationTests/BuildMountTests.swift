@@ -116,24 +116,29 @@ import Testing
 
     @Test func everyBuildArgInScopeIsPartOfARunStepsKey() throws {
         let d = try Fixtures.daemonWithBusybox()
-        let ctx = try BuildTests.context(["Dockerfile": "FROM bb\nARG V\nARG UNUSED=same\nRUN echo \"v=$V\" > /v\n"])
+        let ctx = try BuildTests.context(["f": "file\n", "Dockerfile": "FROM bb\nARG V\nARG UNUSED=same\nCOPY f /f\nLABEL l=1\nRUN echo \"v=$V\" > /v\n"])
         defer { try? FileManager.default.removeItem(atPath: ctx) }
-        func build(_ args: String...) -> (ran: Int, id: String) {
+        func build(_ args: String...) -> (ran: Int, id: String, reused: Int) {
             let r = Run.run(Binaries.berth, ["build"] + args + [ctx], env: ["BERTH_HOST": d.host])
             #expect(r.status == 0, "\(r.stderr)")
             let id = r.stdout.split(separator: "\n").last { $0.hasPrefix("Successfully built ") }.map { String($0.dropFirst("Successfully built ".count)) } ?? ""
-            return (BuildTests.count("Running in", in: r.stdout), id)
+            return (BuildTests.count("Running in", in: r.stdout), id, BuildTests.count("Using cache", in: r.stdout))
         }
         let one = build("--build-arg", "V=1")
         #expect(one.ran == 1)
         let two = build("--build-arg", "V=2")
         #expect(two.ran == 1, "another value of V runs the RUN again")
+        #expect(two.reused == 4, "as in Docker, the ARG, COPY and LABEL steps before it are reused")
         #expect(two.id != one.id)
         let oneAgain = build("--build-arg", "V=1")
         #expect(oneAgain.ran == 0, "the same value reuses it")
         #expect(oneAgain.id == one.id)
         #expect(build("--build-arg", "V=1", "--build-arg", "UNUSED=other").ran == 1, "an ARG the command does not mention counts too")
         #expect(d.berth("run", "--rm", one.id, "cat", "/v").stdout == "v=1\n")
+        // The history shows the args a RUN saw, and ARG as declared (Docker's classic form).
+        let history = d.berth("history", "--no-trunc", "--format", "{{.CreatedBy}}", one.id).stdout
+        #expect(history.contains("|2 UNUSED=same V=1 /bin/sh -c echo \"v=$V\" > /v"), "\(history)")
+        #expect(history.contains("ARG V\n") && !history.contains("ARG V=1"), "\(history)")
     }
 
     @Test func builderPruneFiltersByAgeAndKeepsStorage() throws {

@@ -30,9 +30,11 @@ extension ImageBuilder {
         state.args = args
     }
 
-    /// A step that only changes the config: an empty-layer history entry.
+    /// A step that only changes the config: an empty-layer history entry. Its key is its
+    /// expanded text: build args reach it only through what it names (as in Docker, only a
+    /// RUN's key holds every ARG's value).
     func metadata(_ keyword: String, _ text: String, _ state: inout State, _ change: (inout ContainerConfig) -> Void) async throws {
-        let key = BuildCacheKey(parent: state.record?.id, instruction: "\(keyword) \(text)", buildArgs: visibleArgs(state))
+        let key = BuildCacheKey(parent: state.record?.id, instruction: "\(keyword) \(text)")
         if let r = await cached(key) { return try reuse(r, &state) }
         var cc = state.cc
         change(&cc)
@@ -41,8 +43,8 @@ extension ImageBuilder {
         say(" ---> \(state.record!.id.short)\n")
     }
 
-    /// The ARGs of the stage that have values (they are part of every step's cache key, as
-    /// they reach RUN's environment).
+    /// The ARGs of the stage that have values (they reach RUN's environment, so they are part
+    /// of every RUN's cache key, used by its command or not, as in Docker).
     func visibleArgs(_ state: State) -> [String: String] {
         var out: [String: String] = [:]
         for (k, v) in state.args { if let v { out[k] = v } }

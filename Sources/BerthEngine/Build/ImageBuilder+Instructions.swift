@@ -87,7 +87,9 @@ extension ImageBuilder {
                 }
                 state.args[d.name] = .some(value)
             }
-            let text = decls.map { d in (state.args[d.name] ?? nil).map { "\(d.name)=\($0)" } ?? d.name }.joined(separator: " ")
+            // As Docker records it: the declaration (its default as written), not the value a
+            // --build-arg gives; the value reaches the RUN steps' keys.
+            let text = decls.map { d in d.defaultValue.map { "\(d.name)=\($0)" } ?? d.name }.joined(separator: " ")
             try await metadata("ARG", text, &state) { _ in }
         case .label(let pairs):
             let expanded = try pairs.map { (try x.expand($0.key), try x.expand($0.value)) }
