@@ -135,6 +135,10 @@ import Testing
         #expect(oneAgain.id == one.id)
         #expect(build("--build-arg", "V=1", "--build-arg", "UNUSED=other").ran == 1, "an ARG the command does not mention counts too")
         #expect(d.berth("run", "--rm", one.id, "cat", "/v").stdout == "v=1\n")
+        // An ARG hidden by an ENV of its name is not in the RUN's key: the RUN sees the ENV.
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nARG H\nENV H=env\nRUN echo \"$H\" > /h\n".utf8))
+        #expect(build("--build-arg", "H=1").ran == 1)
+        #expect(build("--build-arg", "H=2").ran == 0, "H=2 is not visible to the RUN")
         // The history shows the args a RUN saw, and ARG as declared (Docker's classic form).
         let history = d.berth("history", "--no-trunc", "--format", "{{.CreatedBy}}", one.id).stdout
         #expect(history.contains("|2 UNUSED=same V=1 /bin/sh -c echo \"v=$V\" > /v"), "\(history)")

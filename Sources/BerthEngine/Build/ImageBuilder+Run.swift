@@ -36,13 +36,14 @@ extension ImageBuilder {
         case "host": network = "host"
         case let other: throw EngineError(.invalid, "--network=\(other) is not supported for RUN; use default, none or host")
         }
-        let args = visibleArgs(state)
-        var env = args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        // The ARGs in scope an ENV of the same name does not hide: the step's environment, its
+        // history's `|N K=V` prefix and its cache key (as Docker's FilterAllowed).
         let envKeys = Set((state.cc.env ?? []).map { String($0.prefix { $0 != "=" }) })
-        env.removeAll { envKeys.contains(String($0.prefix { $0 != "=" })) }
-        let argText = args.isEmpty ? "" : "|\(args.count) " + args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
+        let args = visibleArgs(state).filter { !envKeys.contains($0.key) }
+        let env = args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let argText = args.isEmpty ? "" : "|\(args.count) " + env.joined(separator: " ") + " "
         let createdBy = argText + argv.joined(separator: " ")
-        // The mounts as written (a secret's id, never its value), and every ARG in scope.
+        // The mounts as written (a secret's id, never its value), and those ARGs.
         let key = BuildCacheKey(parent: state.record?.id, instruction: "RUN \(Self.json(argv)) network=\(network) mounts=\(r.mounts.map(Self.cacheText))", buildArgs: args,
                                 files: try await bindInputs(r.mounts))
         if let cachedImage = await cached(key) { return try reuse(cachedImage, &state) }
