@@ -86,6 +86,22 @@ import Testing
         #expect(ssh.status != 0 && ssh.stderr.contains("--ssh is not supported"), "\(ssh.stderr)")
     }
 
+    /// `sharing=private`: a step that finds the cache in use gets one of its own. Two stages
+    /// meet in a shared cache (so both run at once) while each holds a private one: each sees
+    /// only what it wrote. (Served as locked, the second would wait for the first, which waits
+    /// for it: the build would fail.)
+    @Test func aPrivateCacheInUseGivesTheStepItsOwn() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let step = { (mine: String, theirs: String) in
+            "RUN --mount=type=cache,id=sync,target=/sync --mount=type=cache,id=mine,sharing=private,target=/p echo > /p/\(mine) && touch /sync/\(mine) && for i in $(seq 1 300); do [ -e /sync/\(theirs) ] && break; sleep 0.1; done && [ -e /sync/\(theirs) ] && ls /p > /seen"
+        }
+        let ctx = try BuildTests.context(["Dockerfile": "FROM bb AS a\n\(step("a", "b"))\nFROM bb AS b\n\(step("b", "a"))\nFROM bb\nCOPY --from=a /seen /a\nCOPY --from=b /seen /b\n"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "-t", "private:1", ctx)
+        #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
+        #expect(d.berth("run", "--rm", "private:1", "cat", "/a", "/b").stdout == "a\nb\n")
+    }
+
     @Test func aFailedStepKeepsItsContainerUnlessForceRm() throws {
         let d = try Fixtures.daemonWithBusybox()
         let ctx = try BuildTests.context(["Dockerfile": "FROM bb\nRUN echo fine > /fine\nRUN echo broken > /broken && exit 4\n"])

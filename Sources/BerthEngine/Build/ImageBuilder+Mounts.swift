@@ -18,10 +18,17 @@ extension ImageBuilder {
         var scratch: [String] = []
         /// Where the mounts appear in the container (their stubs leave the layer).
         var targets: [String] = []
-        /// Named cache directories with `sharing=locked`, held for the step.
+        /// Named cache directories held for the step (`sharing=locked`, and `private` ones it got).
         var lockedCaches: [String] = []
+        /// `sharing=private` caches, bound once the step knows whether another step holds them.
+        var privateCaches: [PrivateCache] = []
 
         func removeScratch() { for p in scratch { FileSystem.removeTree(p) } }
+    }
+
+    /// A `sharing=private` cache mount: its directory when free, else one of the step's own.
+    struct PrivateCache {
+        var dir: String, target: String, readOnly: Bool, mode: mode_t, uid: UInt32, gid: UInt32
     }
 
     /// The options each mount type takes beyond type, target and id; any other is refused by name.
@@ -37,9 +44,29 @@ extension ImageBuilder {
             out.removeScratch()
             throw error
         }
-        // Taken in one order, so two steps locking the same caches cannot wait on each other.
+        // Taken in one order, so two steps locking the same caches cannot wait on each other;
+        // private ones after, without waiting (so they add no wait to that order).
         out.lockedCaches = Set(out.lockedCaches).sorted()
         for dir in out.lockedCaches { await Self.cacheLocks.lock(dir) }
+        do {
+            for p in out.privateCaches {
+                var source = p.dir
+                if !out.lockedCaches.contains(p.dir) {
+                    if await Self.cacheLocks.tryLock(p.dir) {
+                        out.lockedCaches.append(p.dir)
+                    } else {
+                        // Another step holds it: this one gets an empty cache of its own, dropped after it.
+                        source = engine.scratchPath("-cache")
+                        out.scratch.append(source)
+                        try makeOwned(directory: source, mode: p.mode, uid: p.uid, gid: p.gid)
+                    }
+                }
+                out.binds.append("\(source):\(p.target)\(p.readOnly ? ":ro" : "")")
+            }
+        } catch {
+            await release(out)
+            throw error
+        }
         return out
     }
 
@@ -70,17 +97,19 @@ extension ImageBuilder {
             let id = m.id ?? target
             let dir = "\(engine.dataRoot)/build-mounts/\(Digest.sha256(of: Array(id.utf8)).encoded)"
             try FileSystem.makeDirectory("\(engine.dataRoot)/build-mounts", mode: 0o700)
-            if !FileSystem.exists(dir) {
-                let mode = try octal(m.options["mode"], "mode", default: 0o755)
-                try makeOwned(directory: dir, mode: mode, uid: try numericID(m.options["uid"], "uid"), gid: try numericID(m.options["gid"], "gid"))
-            }
+            let mode = try octal(m.options["mode"], "mode", default: 0o755)
+            let uid = try numericID(m.options["uid"], "uid"), gid = try numericID(m.options["gid"], "gid")
+            if !FileSystem.exists(dir) { try makeOwned(directory: dir, mode: mode, uid: uid, gid: gid) }
             utimes(dir, nil) // last used, for `builder prune --filter until=`
-            if m.sharing == "locked" || m.sharing == "private" {
-                // private (a cache of one's own while another step holds it) is served as
-                // locked: the step waits for the other instead of getting a fresh directory.
+            switch m.sharing {
+            case "private":
+                out.privateCaches.append(PrivateCache(dir: dir, target: target, readOnly: m.readOnly, mode: mode, uid: uid, gid: gid))
+            case "locked":
                 out.lockedCaches.append(dir)
+                fallthrough
+            default:
+                out.binds.append("\(dir):\(target)\(m.readOnly ? ":ro" : "")")
             }
-            out.binds.append("\(dir):\(target)\(m.readOnly ? ":ro" : "")")
         case .bind:
             let root: String
             if let from = m.from {
