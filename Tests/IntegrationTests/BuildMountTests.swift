@@ -22,9 +22,11 @@ import Testing
             "data/f.txt": "original\n",
             "Dockerfile": """
             FROM bb AS tools
-            RUN echo from-stage > /tool
+            RUN mkdir /out && echo from-stage > /out/tool
             FROM bb
-            RUN --mount=type=bind,from=tools,source=/tool,target=/t cat /t > /from-stage
+            RUN --mount=type=bind,from=tools,source=/out/tool,target=/t cat /t > /from-stage
+            RUN --mount=type=cache,id=seeded,from=tools,source=/out,target=/c cat /c/tool > /from-cache && echo more > /c/more
+            RUN --mount=type=cache,id=seeded,from=tools,source=/out,target=/c cat /c/more >> /from-cache
             RUN --mount=type=secret,id=token,mode=0440,uid=65534 test "$(stat -c %a:%u /run/secrets/token)" = 440:65534 && wc -c < /run/secrets/token > /token-size && cp /run/secrets/token /tmp/copy && rm /tmp/copy
             RUN --mount=type=secret,id=token,env=TOKEN,target=/etc/tok test "$TOKEN" = "$(cat /etc/tok)" && test -n "$TOKEN" && echo env-ok > /env-ok
             RUN --mount=type=secret,id=absent echo optional-ok > /optional && test ! -e /run/secrets/absent
@@ -41,10 +43,10 @@ import Testing
         let b = d.berth("build", "--secret", "id=token,src=\(secretFile)", "-t", "mounts:1", ctx)
         #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
         #expect(b.stdout.contains("secret absent not provided"), "an optional secret that is missing is named: \(b.stdout)")
-        let seen = d.berth("run", "--rm", "mounts:1", "cat", "/from-stage", "/token-size", "/env-ok", "/optional", "/tmpfs-type", "/rw-seen", "/after-rw")
-        #expect(seen.stdout == "from-stage\n\(Self.secret.utf8.count)\nenv-ok\noptional-ok\ntmpfs\nchanged\noriginal\n", "\(seen.stderr)")
+        let seen = d.berth("run", "--rm", "mounts:1", "cat", "/from-stage", "/from-cache", "/token-size", "/env-ok", "/optional", "/tmpfs-type", "/rw-seen", "/after-rw")
+        #expect(seen.stdout == "from-stage\nfrom-stage\nmore\n\(Self.secret.utf8.count)\nenv-ok\noptional-ok\ntmpfs\nchanged\noriginal\n", "\(seen.stderr)")
         // No mount leaves its stub, or anything written into it, in the image.
-        for path in ["/run/secrets", "/etc/tok", "/scratch", "/data", "/t", "/tool"] {
+        for path in ["/run/secrets", "/etc/tok", "/scratch", "/data", "/t", "/out", "/c"] {
             #expect(d.berth("run", "--rm", "mounts:1", "test", "-e", path).status == 1, "\(path) is in the image")
         }
         // The secret's bytes are nowhere in the data root: layers, configs, history, cache.
@@ -75,6 +77,7 @@ import Testing
         for (line, message) in [
             ("RUN --mount=type=ssh true", "type=ssh is not supported"),
             ("RUN --mount=type=cache,target=/c,size=1m true", "the option size does not apply to a cache mount"),
+            ("RUN --mount=type=cache,target=/c,source=/x true", "source is a path in from="),
             ("RUN --mount=type=bind,target=/c,mode=0700 true", "the option mode does not apply to a bind mount"),
             ("RUN --mount=type=tmpfs,target=/t,colour=red true", "unexpected key 'colour'"),
         ] {

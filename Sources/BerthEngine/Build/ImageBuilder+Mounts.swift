@@ -91,15 +91,34 @@ extension ImageBuilder {
         if !target.isEmpty { out.targets.append(target) }
         switch m.kind {
         case .cache:
-            if m.from != nil || m.source != nil {
-                throw EngineError(.invalid, "\(spec): from and source are not supported for cache mounts by berth; use an empty cache (id=…) and fill it in the RUN")
+            // from= (a stage or image) and source= (a path in it): what a new cache starts with;
+            // as in BuildKit, another base is another cache.
+            var id = m.id ?? target
+            var seed: String?
+            if let from = m.from {
+                let base = try await mountBase(from)
+                seed = try CopyStep.resolveBeneath(base.root, m.source ?? "/", refuseEscape: true, instruction: "RUN --mount", original: m.source ?? "/")
+                id += "\u{0}from=\(base.id)\u{0}source=\(m.source ?? "/")"
+            } else if m.source != nil {
+                throw EngineError(.invalid, "\(spec): source is a path in from=; give from=STAGE_OR_IMAGE too, or drop source")
             }
-            let id = m.id ?? target
             let dir = "\(engine.dataRoot)/build-mounts/\(Digest.sha256(of: Array(id.utf8)).encoded)"
             try FileSystem.makeDirectory("\(engine.dataRoot)/build-mounts", mode: 0o700)
             let mode = try octal(m.options["mode"], "mode", default: 0o755)
             let uid = try numericID(m.options["uid"], "uid"), gid = try numericID(m.options["gid"], "gid")
-            if !FileSystem.exists(dir) { try makeOwned(directory: dir, mode: mode, uid: uid, gid: gid) }
+            if !FileSystem.exists(dir) {
+                try makeOwned(directory: dir, mode: mode, uid: uid, gid: gid)
+                if let seed {
+                    try await Blocking.run {
+                        var st = stat()
+                        guard stat(seed, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+                            FileSystem.removeTree(dir)
+                            throw EngineError(.invalid, "\(spec): source \(m.source ?? "/") is not a directory in \(m.from ?? "")")
+                        }
+                        try CopyStep.copyTree(seed, dir, uid: uid, gid: gid, mode: nil)
+                    }
+                }
+            }
             utimes(dir, nil) // last used, for `builder prune --filter until=`
             switch m.sharing {
             case "private":
@@ -111,16 +130,8 @@ extension ImageBuilder {
                 out.binds.append("\(dir):\(target)\(m.readOnly ? ":ro" : "")")
             }
         case .bind:
-            let root: String
-            if let from = m.from {
-                if let s = file.stage(named: from), let built = stageImages[s.index] {
-                    root = try await materialize(built)
-                } else {
-                    root = try await materialize(try await image(from, pull: false))
-                }
-            } else {
-                root = context.root
-            }
+            var root = context.root
+            if let from = m.from { root = try await mountBase(from).root }
             let source = try CopyStep.resolveBeneath(root, m.source ?? ".", refuseEscape: true, instruction: "RUN --mount", original: m.source ?? ".")
             if m.readOnly {
                 out.binds.append("\(source):\(target):ro")
@@ -179,6 +190,17 @@ extension ImageBuilder {
         case .ssh:
             break
         }
+    }
+
+    /// The files of a mount's `from=`: an earlier stage's image, or an image (pulled if missing).
+    func mountBase(_ from: String) async throws -> (root: String, id: String) {
+        let record: ImageRecord?
+        if let s = file.stage(named: from), let built = stageImages[s.index] {
+            record = built
+        } else {
+            record = try await image(from, pull: false)
+        }
+        return (try await materialize(record), record?.id.description ?? "scratch")
     }
 
     /// What bind mounts bring into a step, for its cache key: the checksums of the context
