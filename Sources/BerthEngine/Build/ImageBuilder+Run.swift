@@ -39,9 +39,7 @@ extension ImageBuilder {
         let args = visibleArgs(state)
         var binds: [String] = []
         for m in r.mounts { binds.append(try bind(for: m, state)) }
-        var env = args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let envKeys = Set((state.cc.env ?? []).map { String($0.prefix { $0 != "=" }) })
-        env.removeAll { envKeys.contains(String($0.prefix { $0 != "=" })) }
+        let env = Self.runEnvironment(imageEnv: state.cc.env ?? [], args: args, buildArgs: options.buildArgs)
         let argText = args.isEmpty ? "" : "|\(args.count) " + args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
         let createdBy = argText + argv.joined(separator: " ")
         let key = BuildCacheKey(parent: state.record?.id, instruction: "RUN \(Self.json(argv)) network=\(network) mounts=\(r.mounts.map { "\($0.kind.rawValue):\($0.target):\($0.source ?? ""):\($0.id ?? "")" })", buildArgs: args)
@@ -49,7 +47,7 @@ extension ImageBuilder {
         guard let image = state.record else {
             throw EngineError(.invalid, "cannot RUN in an empty (scratch) image: there is no shell; COPY a filesystem in first")
         }
-        let step = Engine.RunStep(image: image.id, argv: argv, env: (state.cc.env ?? []) + env, user: state.cc.user ?? "",
+        let step = Engine.RunStep(image: image.id, argv: argv, env: env, user: state.cc.user ?? "",
                                   workdir: state.cc.workingDir ?? "", network: network, binds: binds)
         let quiet = options.quiet
         let events = self.events
@@ -71,6 +69,20 @@ extension ImageBuilder {
             say("Removing intermediate container \(id.prefix(12))\n")
         }
         say(" ---> \(state.record!.id.short)\n")
+    }
+
+    /// A RUN container's environment: the image's ENV, then the ARGs in scope that ENV does not
+    /// set, then — as Docker does — the predefined proxy args (`http_proxy`, `NO_PROXY`, …) given
+    /// with `--build-arg` but not declared with ARG. Those reach the command only: they stay out
+    /// of the cache key, the history and the image's config, so a build behind a proxy makes the
+    /// same image, and reuses the same cache, as one without.
+    static func runEnvironment(imageEnv: [String], args: [String: String], buildArgs: [String: String?]) -> [String] {
+        var inScope = args
+        for (k, v) in buildArgs where proxyArgs.contains(k) && args[k] == nil {
+            if let v { inScope[k] = v }
+        }
+        let envKeys = Set(imageEnv.map { String($0.prefix { $0 != "=" }) })
+        return imageEnv + inScope.filter { !envKeys.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// `RUN --mount`: a cache directory kept under the data root, or a read-only bind of the context.
