@@ -12,7 +12,7 @@ enum DebianBase {
     static func unreachable(suite: String) -> String? {
         let r = Run.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "--max-time", "20", "--retry", "2", "-w", "%{http_code}", "\(mirror)/dists/\(suite)/InRelease"])
         guard r.status == 0, r.stdout == "200" else {
-            return "the Debian mirror \(mirror) is unreachable from this machine (curl: \(r.status) \(r.stdout) \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))"
+            return "the Debian mirror \(mirror) is unreachable from this machine (curl exit \(r.status), HTTP \(r.stdout): \(r.stderr.split(separator: "\n").last ?? ""))"
         }
         return nil
     }
