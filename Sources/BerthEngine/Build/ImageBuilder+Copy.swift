@@ -103,7 +103,7 @@ extension ImageBuilder {
         let key = BuildCacheKey(parent: state.record?.id, instruction: "\(keyword) \(Self.json(sources.map(\.relative))) \(dest) owner=\(owner.map { "\($0.uid):\($0.gid)" } ?? "") mode=\(mode.map { String($0, radix: 8) } ?? "")",
                                 files: checksums)
         let summary = Digest.sha256(of: Array(checksums.joined(separator: "\n").utf8)).encoded
-        let createdBy = "/bin/sh -c #(nop) \(keyword) \(sources.count == 1 ? "file" : "multi"):\(summary) in \(dest) "
+        let createdBy = "/bin/sh -c #(nop) \(keyword) \(CopyStep.historyKind(sources)):\(summary) in \(dest) "
         if let r = await cached(key) { return try reuse(r, &state) }
         let destIsDir = try await Blocking.run { () throws -> Bool in
             guard dest != "/" else { return true }

@@ -40,8 +40,8 @@ extension ImageBuilder {
         // history's `|N K=V` prefix and its cache key (as Docker's FilterAllowed).
         let envKeys = Set((state.cc.env ?? []).map { String($0.prefix { $0 != "=" }) })
         let args = visibleArgs(state).filter { !envKeys.contains($0.key) }
-        let env = args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let argText = args.isEmpty ? "" : "|\(args.count) " + env.joined(separator: " ") + " "
+        let env = Self.runEnvironment(imageEnv: state.cc.env ?? [], args: args, buildArgs: options.buildArgs)
+        let argText = args.isEmpty ? "" : "|\(args.count) " + args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
         let createdBy = argText + argv.joined(separator: " ")
         // The mounts as written (a secret's id, never its value), and those ARGs.
         let key = BuildCacheKey(parent: state.record?.id, instruction: "RUN \(Self.json(argv)) network=\(network) mounts=\(r.mounts.map(Self.cacheText))", buildArgs: args,
@@ -51,7 +51,7 @@ extension ImageBuilder {
             throw EngineError(.invalid, "cannot RUN in an empty (scratch) image: there is no shell; COPY a filesystem in first")
         }
         let mounts = try await stepMounts(r.mounts, state)
-        let step = Engine.RunStep(image: image.id, argv: argv, env: (state.cc.env ?? []) + env + mounts.secretEnv, user: state.cc.user ?? "",
+        let step = Engine.RunStep(image: image.id, argv: argv, env: env + mounts.secretEnv, user: state.cc.user ?? "",
                                   workdir: state.cc.workingDir ?? "", network: network, binds: mounts.binds, tmpfs: mounts.tmpfs)
         let quiet = options.quiet
         let events = self.events
@@ -95,5 +95,19 @@ extension ImageBuilder {
     static func cacheText(_ m: RunMount) -> String {
         "\(m.kind.rawValue):\(m.target):\(m.source ?? ""):\(m.from ?? ""):\(m.id ?? ""):\(m.readOnly ? "ro" : "rw"):"
             + m.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// A RUN container's environment: the image's ENV, then the ARGs in scope that ENV does not
+    /// set, then — as Docker does — the predefined proxy args (`http_proxy`, `NO_PROXY`, …) given
+    /// with `--build-arg` but not declared with ARG. Those reach the command only: they stay out
+    /// of the cache key, the history and the image's config, so a build behind a proxy makes the
+    /// same image, and reuses the same cache, as one without.
+    static func runEnvironment(imageEnv: [String], args: [String: String], buildArgs: [String: String?]) -> [String] {
+        var inScope = args
+        for (k, v) in buildArgs where proxyArgs.contains(k) && args[k] == nil {
+            if let v { inScope[k] = v }
+        }
+        let envKeys = Set(imageEnv.map { String($0.prefix { $0 != "=" }) })
+        return imageEnv + inScope.filter { !envKeys.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 }
