@@ -18,6 +18,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case denied = "DENIED"
         case unsupported = "UNSUPPORTED"
         case rangeInvalid = "RANGE_INVALID"
+        /// docker/distribution's codes for a server at its limits.
+        case tooManyRequests = "TOOMANYREQUESTS"
+        case unavailable = "UNAVAILABLE"
     }
 
     public let code: Code
@@ -39,6 +42,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case .denied: 403
         case .unsupported: 405
         case .rangeInvalid: 416
+        case .tooManyRequests: 429
+        case .unavailable: 503
         default: 400
         }
     }

@@ -19,8 +19,15 @@ final class Daemon: @unchecked Sendable {
 
     /// `netns`: a namespace shared with the test's other servers (a registry, other daemons);
     /// berthds sharing one run without a bridge or packet filter, which only one may own.
-    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil) throws {
+    /// `dataRootSize`: the data root is a tmpfs of that size (`64m`), a disk that can fill up.
+    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, dataRootSize: String? = nil) throws {
         dir = try TempDir.make("berthd")
+        if let size = dataRootSize {
+            mkdir("\(dir)/data", 0o700)
+            guard mount("tmpfs", "\(dir)/data", "tmpfs", 0, "size=\(size),mode=0700") == 0 else {
+                throw TestFailure("mount tmpfs on \(dir)/data: \(String(cString: strerror(errno)))")
+            }
+        }
         netns = try shared ?? NetNS()
         self.extraArguments = extraArguments + (shared == nil ? [] : ["--bridge", "none", "--firewall", "none"])
         try start()
@@ -33,6 +40,7 @@ final class Daemon: @unchecked Sendable {
         for ns in (try? FileManager.default.contentsOfDirectory(atPath: "\(execRoot)/netns")) ?? [] {
             umount2("\(execRoot)/netns/\(ns)", Int32(MNT_DETACH))
         }
+        umount2(dataRoot, Int32(MNT_DETACH))  // a `dataRootSize` tmpfs; EINVAL otherwise
         try? FileManager.default.removeItem(atPath: dir)
     }
 
