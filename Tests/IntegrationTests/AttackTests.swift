@@ -324,6 +324,8 @@ import Testing
         #expect(d.process?.isRunning == true)
         #expect(Self.read("/proc/\(pid)/oom_score_adj") == adjust)
         #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after").stdout == "after\n")
+        #expect(d.berth("rename", "sleeper2", "sleeper3").status == 0)
+        #expect(d.berth("rename", "sleeper3", "sleeper2").status == 0)
     }
 
     /// A container writing as fast as it can, long lines and a line without a newline, stays
@@ -348,8 +350,10 @@ import Testing
 
     /// A container that fills its writable layer gets ENOSPC; berthd's and the shims' own
     /// records still get written (the data root's `reserve` is given up for them): a stop, a
-    /// rename and the filler's exit are recorded and survive a restart, removing the filler
-    /// frees the disk and brings the reserve back, and the store checks clean.
+    /// rename and the filler's exit are recorded and survive a restart. Once a second filler
+    /// has taken the reserve's space too, a create and a rename fail naming ENOSPC and leave
+    /// no container, no temporary file and the old records behind; removing the fillers frees
+    /// the disk and brings the reserve back, and the store checks clean.
     @Test func aFullDiskGivesENOSPCInsideWhileBerthdKeepsRecording() throws {
         let d = try Fixtures.daemonWithBusybox(dataRootSize: "64m")
         let reserve = "\(d.dataRoot)/reserve"
@@ -377,10 +381,28 @@ import Testing
         #expect(renamed.status == 0, "\(renamed.stderr)")
         #expect(d.berth("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "sleeper2").stdout == "/sleeper2 exited 137\n")
 
-        // Freeing the disk brings the reserve back; berthd runs containers again.
+        // With the reserve spent, a second filler takes the rest: berthd's writes now fail
+        // with the reason, leaving nothing half-written, and reads still answer.
+        #expect(d.berth("run", "-d", "--name", "filler2", "--network", "none", "bb", "sh", "-c",
+                        "dd if=/dev/zero of=/big bs=64k; sleep 1000").status == 0)
+        for _ in 0..<300 where free() >= 64 << 10 { usleep(100_000) }
+        #expect(free() < 64 << 10, "the second filler took the rest: \(free()) bytes free")
+        let late = d.berth("create", "--name", "late", "--network", "none", "bb", "true")
+        #expect(late.status != 0 && late.stderr.lowercased().contains("no space left on device"), "\(late.stdout)\(late.stderr)")
+        let refused = d.berth("rename", "sleeper2", "sleeper3")
+        #expect(refused.status != 0 && refused.stderr.lowercased().contains("no space left on device"), "\(refused.stderr)")
+        #expect(d.berth("ps", "-a", "--format", "{{.Names}}").stdout.split(separator: "\n").sorted() == ["filler", "filler2", "sleeper2"])
+        #expect(d.berth("inspect", "-f", "{{.Name}} {{.State.Status}}", "sleeper2").stdout == "/sleeper2 exited\n")
+        let leftovers = Run.sh("find \(d.dataRoot)/containers -name '*.tmp*' -o -name '.tmp-*'").stdout
+        #expect(leftovers.isEmpty, "no temporary record files left: \(leftovers)")
+
+        // Freeing the disk brings the reserve back; berthd creates, renames and runs again.
+        #expect(d.berth("rm", "-f", "filler2").status == 0)
         #expect(d.berth("rm", "filler").status == 0)
         #expect(size(reserve) == 2 << 20, "the reserve is made again once there is room")
         #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after").stdout == "after\n")
+        #expect(d.berth("rename", "sleeper2", "sleeper3").status == 0)
+        #expect(d.berth("rename", "sleeper3", "sleeper2").status == 0)
 
         d.stop()
         try d.start()
