@@ -108,6 +108,22 @@ import Testing
         #expect(dev.stdout == "made\nnull-ok\n", "\(dev.stdout)\(dev.stderr)")
     }
 
+    /// The same device probes on cgroup v2, where the rules are an eBPF program attached to the
+    /// container's cgroup: /dev/null and /dev/zero work, a mknod'ed loop0 and tty0 do not open;
+    /// a `--privileged` container (no program) opens loop0, so the program is what refuses.
+    @Test(.enabled(if: access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 || access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0,
+                   "needs cgroup v2: a v2 host, or a hybrid one with its unified hierarchy at /sys/fs/cgroup/unified"))
+    func devicesOutsideTheAllowlistDoNotOpenOnCgroupV2() throws {
+        let d = try Fixtures.daemonWithBusybox(cgroupV2: true)
+        #expect(d.berth("info", "--format", "{{.CgroupVersion}}").stdout == "2\n")
+        let probe = "mknod /loop b 7 0 && mknod /tty0 c 4 0 && echo made; (exec 3</loop) 2>/dev/null && echo loop-open; "
+            + "(exec 3</tty0) 2>/dev/null && echo tty0-open; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c"
+        let dev = d.berth("run", "--rm", "--network", "none", "bb", "sh", "-c", probe)
+        #expect(dev.stdout == "made\nnull-ok\n4\n", "\(dev.stdout)\(dev.stderr)")
+        let privileged = d.berth("run", "--rm", "--privileged", "--network", "none", "bb", "sh", "-c", probe)
+        #expect(privileged.stdout.hasPrefix("made\nloop-open\n"), "\(privileged.stdout)\(privileged.stderr)")
+    }
+
     /// CVE-2020-15257: a `--network host` container shares berthd's network namespace but
     /// reaches neither the API socket nor a shim's: both are path sockets under the exec root
     /// (not abstract ones), outside the container's mount namespace.
