@@ -340,8 +340,6 @@ import Testing
         #expect(d.process?.isRunning == true)
         #expect(Self.read("/proc/\(pid)/oom_score_adj") == adjust)
         #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after").stdout == "after\n")
-        #expect(d.berth("rename", "sleeper2", "sleeper3").status == 0)
-        #expect(d.berth("rename", "sleeper3", "sleeper2").status == 0)
     }
 
     /// A container writing as fast as it can, long lines and a line without a newline, stays
