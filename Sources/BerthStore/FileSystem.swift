@@ -9,9 +9,16 @@ public enum FileSystem {
     /// When the filesystem is full, the `DiskReserve` is given up and the write tried again.
     public static func writeAtomically(_ data: Data, to path: String) throws(StoreError) {
         do {
-            try writeOnce(data, to: path)
-        } catch let error where error.outOfSpace && DiskReserve.release() {
-            try writeOnce(data, to: path)
+            do {
+                try writeOnce(data, to: path)
+            } catch let error where error.outOfSpace && DiskReserve.release() {
+                try writeOnce(data, to: path)
+            }
+        } catch let error where error.outOfSpace {
+            var full = StoreError(.io, "cannot write \(path): no space left on device; free space on that filesystem "
+                                  + "(remove containers, images or volumes, or what else fills it) and try again")
+            full.outOfSpace = true
+            throw full
         }
         DiskReserve.refill()
     }
