@@ -417,6 +417,9 @@ import Testing
         #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after").stdout == "after\n")
         #expect(d.berth("rename", "sleeper2", "sleeper3").status == 0)
         #expect(d.berth("rename", "sleeper3", "sleeper2").status == 0)
+        #expect(d.berth("start", "sleeper2").status == 0)
+        #expect(d.berth("inspect", "-f", "{{.State.Running}}", "sleeper2").stdout == "true\n")
+        #expect(d.berth("stop", "-t", "1", "sleeper2").status == 0)
 
         d.stop()
         try d.start()
