@@ -207,6 +207,11 @@ import Testing
         #expect(referrers.stdout.contains(#""artifactType":"application/vnd.example.sig""#), "\(referrers.stdout)")
         #expect(!registry.curl("/v2/raw/referrers/\(manifestDigest)?artifactType=other%2Ftype").stdout.contains("sha256:\(Fixtures.sha256Text(sig))"))
 
+        // A blob a manifest names cannot be deleted (no manifest left pointing at nothing).
+        let inUse = registry.curl("/v2/raw/blobs/\(digest)", "-w", " %{http_code}", "-X", "DELETE")
+        #expect(inUse.stdout.contains(#""code":"DENIED""#) && inUse.stdout.hasSuffix(" 409"), "\(inUse.stdout)")
+        #expect(registry.curl("/v2/raw/blobs/\(digest)", "-o", "/dev/null", "-w", "%{http_code}", "-I").stdout == "200")
+
         // Deleting by digest removes its tags; unknown things answer in the spec's error shape.
         #expect(registry.curl("/v2/raw/manifests/\(manifestDigest)", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE").stdout == "202")
         #expect(registry.curl("/v2/raw/tags/list").stdout == #"{"name":"raw","tags":[]}"#)

@@ -184,6 +184,9 @@ extension Engine {
                     let profile = "\(bundle)/seccomp.json"
                     let data = value.hasPrefix("{") ? Data(value.utf8) : (FileManager.default.contents(atPath: value) ?? Data())
                     guard !data.isEmpty else { throw EngineError(.invalid, "seccomp profile \(value) is empty or unreadable") }
+                    do { _ = try SeccompProfile.checked(data, source: value.hasPrefix("{") ? "given with --security-opt" : value) } catch {
+                        throw EngineError(.invalid, "\(error)")
+                    }
                     try FileSystem.writeAtomically(data, to: profile)
                     seccomp = .profile(profile)
                 }

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 
 /// Files replaced atomically: written to a temp file beside the target, fsynced, renamed over it,

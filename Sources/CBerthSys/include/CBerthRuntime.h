@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <stdint.h>
+#include <malloc.h> /* malloc_trim: an idle shim returns its setup garbage */
 
 /// clone(2) without a new stack, so it returns twice like fork(): 0 in the child, the child's
 /// pid in the parent. `flags` are CLONE_NEW* bits; SIGCHLD is added.
