@@ -53,7 +53,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         struct Entry: Encodable { var code: String; var message: String; var detail: [String: String]? }
         struct Body: Encodable { var errors: [Entry] }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted: `code` before `message`, the same bytes every time.
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return (try? encoder.encode(Body(errors: [Entry(code: code.rawValue, message: message)]))) ?? Data()
     }
 }
