@@ -29,7 +29,8 @@ extension Engine {
         let shimPid: Int32, reportFD: Int32
         do {
             record = try await connectNetworks(record)
-            let spec = try await containerSpec(record, bundle: bundle)
+            var spec = try await containerSpec(record, bundle: bundle)
+            spec.diskReserve = "\(dataRoot)/\(DiskReserve.fileName)"
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
