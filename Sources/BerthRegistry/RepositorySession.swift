@@ -139,7 +139,8 @@ public final class RepositorySession: Sendable {
 
     func execute(_ req: HTTPClientRequest) async throws -> HTTPClientResponse {
         do {
-            return try await client.http.execute(req, deadline: .now() + .seconds(120))
+            let t = client.timeouts
+            return try await client.http.execute(req, deadline: .now() + .nanoseconds(RegistryTimeouts.nanoseconds(t.connect + t.read)))
         } catch let e as HTTPClientError where e == .redirectCycleDetected || e == .redirectLimitReached {
             throw RegistryError(.invalid, "\(endpoint.host) redirected \(req.url) in a loop (or more than 5 times); refusing it")
         }
@@ -168,7 +169,18 @@ public final class RepositorySession: Sendable {
 
     func describe(_ error: (any Error)?) -> String {
         guard let error else { return "no answer" }
-        if let e = error as? HTTPClientError { return "\(e)" }
+        if let e = error as? HTTPClientError {
+            let t = client.timeouts
+            switch e {
+            case .readTimeout:
+                return "timeout: \(endpoint.host) sent nothing for \(RegistryTimeouts.text(t.read)) (the read timeout; BERTH_REGISTRY_READ_TIMEOUT in berthd's environment sets it)"
+            case .connectTimeout:
+                return "dial tcp \(endpoint.host): i/o timeout after \(RegistryTimeouts.text(t.connect)) (BERTH_REGISTRY_CONNECT_TIMEOUT in berthd's environment sets it)"
+            case .deadlineExceeded:
+                return "timeout: \(endpoint.host) did not answer within \(RegistryTimeouts.text(t.connect + t.read))"
+            default: return "\(e)"
+            }
+        }
         // NIO's "connection reset (error set): Connection refused) (errno: 111)" → Go's wording.
         if let e = error as? IOError { return "dial tcp \(endpoint.host): connect: \(String(cString: strerror(e.errnoCode)).lowercased())" }
         return String(describing: error)
