@@ -137,10 +137,12 @@ public final class RepositorySession: Sendable {
         }
     }
 
+    /// No deadline for the whole request: the connect and read timeouts bound silence (the
+    /// read timeout runs once the request is sent), and an upload that keeps moving may take
+    /// as long as it needs; a deadline cut pushes of large layers on slow links.
     func execute(_ req: HTTPClientRequest) async throws -> HTTPClientResponse {
         do {
-            let t = client.timeouts
-            return try await client.http.execute(req, deadline: .now() + .nanoseconds(RegistryTimeouts.nanoseconds(t.connect + t.read)))
+            return try await client.http.execute(req, deadline: .distantFuture)
         } catch let e as HTTPClientError where e == .redirectCycleDetected || e == .redirectLimitReached {
             throw RegistryError(.invalid, "\(endpoint.host) redirected \(req.url) in a loop (or more than 5 times); refusing it")
         }
@@ -177,7 +179,7 @@ public final class RepositorySession: Sendable {
             case .connectTimeout:
                 return "dial tcp \(endpoint.host): i/o timeout after \(RegistryTimeouts.text(t.connect)) (BERTH_REGISTRY_CONNECT_TIMEOUT in berthd's environment sets it)"
             case .deadlineExceeded:
-                return "timeout: \(endpoint.host) did not answer within \(RegistryTimeouts.text(t.connect + t.read))"
+                return "timeout: \(endpoint.host) did not answer in time"
             default: return "\(e)"
             }
         }

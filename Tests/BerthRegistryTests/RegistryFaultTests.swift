@@ -47,7 +47,7 @@ import Testing
     }
 
     /// A registry that accepts the connection and never answers the blob GET, and one that
-    /// sends the head and part of the body and then stalls: with a 300 ms read timeout the
+    /// sends the head and part of the body and then stalls: with a 1 s read timeout the
     /// download fails (after its retries) with an error that says it timed out, and keeps
     /// nothing under the digest.
     @Test(arguments: [nil, 20_000] as [Int?])
@@ -58,12 +58,12 @@ import Testing
             req.path == "/v2/" ? .init(200) : .init(200, body: data, stallAfter: .some(stallAfter))
         }
         defer { Task { await registry.stop() } }
-        let client = RegistryClient(timeouts: RegistryTimeouts(connect: .seconds(5), read: .milliseconds(300)))
+        let client = RegistryClient(timeouts: RegistryTimeouts(connect: .seconds(5), read: .seconds(1)))
         let session = try await client.session(domain: registry.host, repository: "r", credentials: nil)
         let s = try store()
         await #expect { try await session.download(desc, into: s) } throws: { error in
             let e = error as? RegistryError
-            return e?.code == .unavailable && e?.message.contains("timeout: \(registry.host) sent nothing for 300ms") == true
+            return e?.code == .unavailable && e?.message.contains("timeout: \(registry.host) sent nothing for 1s") == true
         }
         #expect(!s.exists(desc.digest))
         #expect(registry.requests.filter { $0.path.hasPrefix("/v2/r/blobs/") }.count == 4, "each of the 4 attempts timed out; no more were made")

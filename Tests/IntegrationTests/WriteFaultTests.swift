@@ -122,6 +122,23 @@ import Testing
         #expect(inside.stdout == "67108864\n2000\n", "\(inside.stdout) \(inside.stderr)")
     }
 
+    /// A push whose layer upload takes longer than the registry timeouts added up (8 MiB at
+    /// 4 Mbit/s, about 17 s, with a 1 s connect and a 12 s read timeout: the read timeout runs
+    /// from when the last bytes are queued, which the socket buffers drain in a few seconds)
+    /// completes: the timeouts bound silence, not the length of an upload that keeps moving.
+    @Test func aSlowPushThatKeepsMovingOutlastsTheTimeouts() throws {
+        let ns = try NetNS()
+        let registry = try BerthRegistryProcess(netns: ns)
+        let d = try Daemon(netns: ns, environment: ["BERTH_REGISTRY_CONNECT_TIMEOUT": "1s", "BERTH_REGISTRY_READ_TIMEOUT": "12s"])
+        let name = "\(registry.host)/slow/big:1"
+        _ = try Self.bigImage(d, name)
+        try Self.slowLoopback(ns, rate: "4mbit")
+        let push = d.berth("push", name)
+        ns.run(["tc", "qdisc", "del", "dev", "lo", "root"])
+        #expect(push.status == 0, "\(push.stderr)")
+        #expect(d.berth("inspect", "-f", "{{len .RepoDigests}}", name).stdout == "1\n")
+    }
+
     // MARK: Concurrency
 
     /// Two `berth push` at once into one registry of two images sharing their two lower

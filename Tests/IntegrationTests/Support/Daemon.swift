@@ -15,12 +15,15 @@ final class Daemon: @unchecked Sendable {
     let netns: NetNS
     /// berthd flags the test adds (e.g. `--bridge-subnet`).
     let extraArguments: [String]
+    /// Variables added to berthd's environment (e.g. `BERTH_REGISTRY_READ_TIMEOUT`).
+    let environment: [String: String]
     private(set) var process: Process?
 
     /// `netns`: a namespace shared with the test's other servers (a registry, other daemons);
     /// berthds sharing one run without a bridge or packet filter, which only one may own.
-    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil) throws {
+    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, environment: [String: String] = [:]) throws {
         dir = try TempDir.make("berthd")
+        self.environment = environment
         netns = try shared ?? NetNS()
         self.extraArguments = extraArguments + (shared == nil ? [] : ["--bridge", "none", "--firewall", "none"])
         try start()
@@ -47,6 +50,7 @@ final class Daemon: @unchecked Sendable {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.arguments = ["--net=\(netns.path)", Binaries.berthd, "--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + extraArguments
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()
