@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Thin C: syscalls Swift's Glibc cannot express (openat2, xattrs on O_PATH fds, ...).
@@ -26,6 +27,9 @@ let package = Package(
         .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Dockerfile front end: parser, variable expansion, .dockerignore, repo2docker recipes. Foundation only.
         .target(name: "BerthDockerfile"),
+        // Compose files: discovery, .env and interpolation, merge, the typed model, the requests `up` sends. No engine
+        // dependency. YAML through libyaml's event API as Yams bundles it (its CYaml module), not Yams's composer.
+        .target(name: "BerthCompose", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),
@@ -63,15 +67,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "BerthCLI", dependencies: [
-            "BerthAPI", "BerthOCI", "BerthArchive", "BerthRegistryServer", "BerthDockerfile",
+            "BerthAPI", "BerthOCI", "BerthArchive", "BerthRegistryServer", "BerthDockerfile", "BerthCompose",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
         .executableTarget(name: "berth-shim", dependencies: ["BerthRuntime"]),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, a corpus replayer).
-        .executableTarget(name: "berth-fuzz", dependencies: ["BerthOCI", "BerthArchive", "BerthDockerfile"], path: "fuzz/harness"),
+        .executableTarget(name: "berth-fuzz", dependencies: ["BerthOCI", "BerthArchive", "BerthDockerfile", "BerthCompose"], path: "fuzz/harness"),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
         .testTarget(name: "BerthDockerfileTests", dependencies: ["BerthDockerfile"]),
+        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
         .testTarget(name: "BerthArchiveTests", dependencies: ["BerthArchive"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),

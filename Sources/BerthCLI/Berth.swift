@@ -11,7 +11,8 @@ public struct Berth: ParsableCommand {
         subcommands: [Run.self, Create.self, Start.self, Attach.self, Port.self, PS.self, Exec.self, Logs.self, Stop.self, Restart.self, Kill.self, Rm.self,
                       Wait.self, Rename.self, Pause.self, Unpause.self, Stats.self, Top.self, Update.self, Cp.self, Diff.self, Export.self, Commit.self,
                       Images.self, Import.self, Inspect.self, History.self, Tag.self, Rmi.self,
-                      Save.self, Load.self, Pull.self, Push.self, Build.self, BuilderGroup.self, Search.self, Login.self, Logout.self, RegistryGroup.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self])
+                      Save.self, Load.self, Pull.self, Push.self, Build.self, BuilderGroup.self, Search.self, Login.self, Logout.self, RegistryGroup.self, ContainerGroup.self, ImageGroup.self, VolumeGroup.self, NetworkGroup.self, SystemGroup.self, Events.self, Version.self, Info.self,
+                      ComposeGroup.self])
 
     public init() {}
 
@@ -31,6 +32,7 @@ public struct Berth: ParsableCommand {
             }
         }
         do {
+            args = try ComposeGroup.normalise(args)
             var command = try Berth.parseAsRoot(args)
             try command.run()
             Glibc.exit(0)

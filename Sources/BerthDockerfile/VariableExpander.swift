@@ -247,8 +247,8 @@ private struct ShellLexer {
 }
 
 /// The shell pattern of `${a#p}`, `${a%p}` and `${a/p/r}`: `*` any string, `?` any character, `\` quotes
-/// `*`, `?` and `\` (and is dropped before `}` and `/`). Matched by walking all positions at once, so
-/// no input makes it slow beyond (value × pattern).
+/// `*`, `?` and `\` (and is dropped before `}` and `/`). Matched by walking all states at once (no
+/// backtracking); replacing finds where matches start in one backwards pass.
 private struct ShellPattern {
     enum Token: Equatable { case literal(Unicode.Scalar), any, star }
     var tokens: [Token] = []
@@ -276,61 +276,108 @@ private struct ShellPattern {
         }
     }
 
-    /// The ends of every match of the whole pattern that starts at `start` in `text`, ascending.
-    func matchEnds(in text: [Unicode.Scalar], from start: Int) -> [Int] {
-        var states = closure([0])
-        var ends: [Int] = []
-        var position = start
-        while true {
-            if states.contains(tokens.count) { ends.append(position) }
-            guard position < text.count, !states.isEmpty else { break }
-            let c = text[position]
-            var nextStates = Set<Int>()
-            for state in states where state < tokens.count {
-                switch tokens[state] {
-                case .star: nextStates.insert(state)
-                case .any: nextStates.insert(state + 1)
-                case .literal(let l): if l == c { nextStates.insert(state + 1) }
-                }
-            }
-            states = closure(nextStates)
-            position += 1
+    /// The NFA's live states as a list plus a membership mark per state, reused between steps.
+    private struct StateSet {
+        var list: [Int] = []
+        var member: [Bool]
+        init(count: Int) { member = Array(repeating: false, count: count + 1) }
+        mutating func insert(_ s: Int) -> Bool {
+            guard !member[s] else { return false }
+            member[s] = true
+            list.append(s)
+            return true
         }
-        return ends
+        func contains(_ s: Int) -> Bool { member[s] }
+        var isEmpty: Bool { list.isEmpty }
+        mutating func removeAll() {
+            for s in list { member[s] = false }
+            list.removeAll(keepingCapacity: true)
+        }
     }
 
-    private func closure(_ states: Set<Int>) -> Set<Int> {
-        var result = states
-        var work = Array(states)
-        while let state = work.popLast() {
-            if state < tokens.count, tokens[state] == .star, result.insert(state + 1).inserted { work.append(state + 1) }
+    /// Adds `state` and every state a run of `*` lets it skip to.
+    private func addClosure(_ state: Int, to set: inout StateSet) {
+        var s = state
+        while set.insert(s), s < tokens.count, tokens[s] == .star { s += 1 }
+    }
+
+    /// One character: the states `current` moves to, into `next` (emptied first).
+    private func step(_ current: StateSet, _ c: Unicode.Scalar, into next: inout StateSet) {
+        next.removeAll()
+        for state in current.list where state < tokens.count {
+            switch tokens[state] {
+            case .star: addClosure(state, to: &next)
+            case .any: addClosure(state + 1, to: &next)
+            case .literal(let l): if l == c { addClosure(state + 1, to: &next) }
+            }
         }
-        return result
+    }
+
+    /// The end of the shortest (or longest) match of the whole pattern that starts at `start`.
+    func matchEnd(in text: [Unicode.Scalar], from start: Int, longest: Bool) -> Int? {
+        var states = StateSet(count: tokens.count)
+        var next = StateSet(count: tokens.count)
+        addClosure(0, to: &states)
+        var found: Int?
+        var position = start
+        while true {
+            if states.contains(tokens.count) {
+                found = position
+                if !longest { return found }
+            }
+            guard position < text.count, !states.isEmpty else { break }
+            step(states, text[position], into: &next)
+            swap(&states, &next)
+            position += 1
+        }
+        return found
+    }
+
+    /// For each position of `text` (and its end), whether some match of the pattern starts there:
+    /// the reversed pattern run once backwards over the text, a new attempt starting at every
+    /// position, so finding every match start costs (value × pattern) instead of (value² × pattern).
+    func matchStarts(in text: [Unicode.Scalar]) -> [Bool] {
+        let reversed = ShellPattern(tokens: tokens.reversed())
+        var states = StateSet(count: tokens.count)
+        var next = StateSet(count: tokens.count)
+        var starts = Array(repeating: false, count: text.count + 1)
+        var i = text.count
+        while true {
+            reversed.addClosure(0, to: &states)
+            starts[i] = states.contains(tokens.count)
+            guard i > 0 else { break }
+            i -= 1
+            reversed.step(states, text[i], into: &next)
+            swap(&states, &next)
+        }
+        return starts
     }
 
     func trimPrefix(of value: String, greedy: Bool) -> String {
         let text = Array(value.unicodeScalars)
-        let ends = matchEnds(in: text, from: 0)
-        guard let end = greedy ? ends.last : ends.first else { return value }
+        guard let end = matchEnd(in: text, from: 0, longest: greedy) else { return value }
         return String(String.UnicodeScalarView(text[end...]))
     }
 
     func trimSuffix(of value: String, greedy: Bool) -> String {
         let reversed = ShellPattern(tokens: tokens.reversed())
         let text = Array(value.unicodeScalars.reversed())
-        let ends = reversed.matchEnds(in: text, from: 0)
-        guard let end = greedy ? ends.last : ends.first else { return value }
+        guard let end = reversed.matchEnd(in: text, from: 0, longest: greedy) else { return value }
         return String(String.UnicodeScalarView(text[end...].reversed()))
     }
 
+    /// `${v/p/r}` and `${v//p/r}`: the longest match at each position where one starts, left to
+    /// right. Only positions where a match starts are searched from, and a search that finds a
+    /// match skips past it, so the work stays near (value × pattern).
     func replace(in value: String, with replacement: String, all: Bool) -> String {
         let text = Array(value.unicodeScalars)
+        let starts = matchStarts(in: text)
         var result = String.UnicodeScalarView()
         var position = 0
         var replacedAny = false
         while position <= text.count {
             if !all && replacedAny { break }
-            if let end = matchEnds(in: text, from: position).last {
+            if starts[position], let end = matchEnd(in: text, from: position, longest: true) {
                 result.append(contentsOf: replacement.unicodeScalars)
                 replacedAny = true
                 if end > position {

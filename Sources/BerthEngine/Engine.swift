@@ -77,6 +77,7 @@ public final class Engine: Sendable {
         // Nothing is in flight yet, so whatever no image references was left by an interrupted
         // operation and can go.
         _ = await images.collectGarbage(content: content, snapshots: snapshots)
+        DiskReserve.install(dataRoot: dataRoot)
         await adoptVolumeUsers()
         await startNetworking()
         await adoptContainers()

@@ -18,6 +18,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case denied = "DENIED"
         case unsupported = "UNSUPPORTED"
         case rangeInvalid = "RANGE_INVALID"
+        /// docker/distribution's codes for a server at its limits.
+        case tooManyRequests = "TOOMANYREQUESTS"
+        case unavailable = "UNAVAILABLE"
     }
 
     public let code: Code
@@ -39,6 +42,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case .denied: 403
         case .unsupported: 405
         case .rangeInvalid: 416
+        case .tooManyRequests: 429
+        case .unavailable: 503
         default: 400
         }
     }
@@ -48,7 +53,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         struct Entry: Encodable { var code: String; var message: String; var detail: [String: String]? }
         struct Body: Encodable { var errors: [Entry] }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted: `code` before `message`, the same bytes every time.
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return (try? encoder.encode(Body(errors: [Entry(code: code.rawValue, message: message)]))) ?? Data()
     }
 }

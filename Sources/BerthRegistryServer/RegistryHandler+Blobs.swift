@@ -67,9 +67,10 @@ extension RegistryHandler {
         return last >= first ? (first, last) : nil
     }
 
-    /// `DELETE /v2/<name>/blobs/<digest>`: unlinks the blob from the repository; `registry gc` frees its bytes.
+    /// `DELETE /v2/<name>/blobs/<digest>`: unlinks the blob from the repository (409 while a
+    /// manifest of it names the blob); `registry gc` frees its bytes.
     func deleteBlob(_ name: String, _ digest: Digest, _ writer: ResponseWriter) async throws -> Outcome {
-        guard storage.unlinkBlob(name, digest) else { throw RegistryError(.blobUnknown, "blob unknown to registry: \(digest)") }
+        try storage.deleteBlob(name, digest)
         return try await empty(writer, status: 202, headers: [("Docker-Content-Digest", digest.description)])
     }
 }

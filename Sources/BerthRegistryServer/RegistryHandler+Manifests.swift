@@ -52,7 +52,7 @@ extension RegistryHandler {
     func catalog(_ request: HTTPRequest, _ writer: ResponseWriter) async throws -> Outcome {
         let storage = self.storage
         let all = try await Blocking.run { storage.repositories() }
-        let (page, link) = try paginate(all, request, path: "/v2/_catalog", defaultLimit: 1000)
+        let (page, link) = try paginate(all, request, path: "/v2/_catalog", defaultLimit: Self.pageLimit)
         struct List: Encodable { var repositories: [String] }
         return try await json(writer, status: 200, try encode(List(repositories: page)), headers: link.map { [("Link", $0)] } ?? [])
     }
@@ -65,14 +65,23 @@ extension RegistryHandler {
                               contentType: MediaType.ociIndex)
     }
 
-    /// Entries after `last`, at most `n`; a `Link: <...>; rel="next"` when more remain.
+    /// The most entries one page of `_catalog` holds, whatever `n` asks (distribution's cap).
+    static let pageLimit = 1000
+
+    /// Entries after `last`, at most `n` (and at most `defaultLimit` when there is one); a
+    /// `Link: <...>; rel="next"` when more remain.
     func paginate(_ all: [String], _ request: HTTPRequest, path: String, defaultLimit: Int? = nil) throws -> ([String], String?) {
+        try Self.page(all, last: request.queryValue("last"), n: request.queryValue("n"), path: path, defaultLimit: defaultLimit)
+    }
+
+    /// `paginate` on the query's `last` and `n`.
+    static func page(_ all: [String], last: String?, n: String?, path: String, defaultLimit: Int?) throws(RegistryError) -> ([String], String?) {
         var rest = all
-        if let last = request.queryValue("last") { rest = rest.filter { $0 > last } }
+        if let last { rest = rest.filter { $0 > last } }
         var limit = defaultLimit
-        if let n = request.queryValue("n") {
+        if let n {
             guard let value = Int(n), value >= 0 else { throw RegistryError(.unsupported, "invalid n \(n)", status: 400) }
-            limit = value
+            limit = defaultLimit.map { min(value, $0) } ?? value
         }
         guard let limit, rest.count > limit else { return (rest, nil) }
         let page = Array(rest.prefix(limit))

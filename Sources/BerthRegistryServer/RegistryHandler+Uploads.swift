@@ -28,7 +28,7 @@ extension RegistryHandler {
             try await receive(body, into: blobWriter)
             return try await commit(name, blobWriter, expected: digest, writer)
         }
-        let id = await uploads.open(repository: name, writer: blobWriter)
+        let id = try await uploads.open(repository: name, writer: blobWriter)
         return try await empty(writer, status: 202, headers: uploadHeaders(name, id, received: 0))
     }
 

@@ -6,7 +6,7 @@ import NIOCore
 /// Answers the distribution API and the HTML page: dispatch, authentication, read-only mode and the request log.
 final class RegistryHandler: Sendable {
     let storage: RegistryStorage
-    let uploads = UploadSessions()
+    let uploads: UploadSessions
     let stats: RegistryStats
     let htpasswd: Htpasswd?
     let readOnly: Bool
@@ -14,8 +14,9 @@ final class RegistryHandler: Sendable {
     /// The realm named in `WWW-Authenticate`.
     static let realm = "berth-registry"
 
-    init(storage: RegistryStorage, htpasswd: Htpasswd?, readOnly: Bool, log: RequestLog) {
+    init(storage: RegistryStorage, htpasswd: Htpasswd?, readOnly: Bool, log: RequestLog, maxUploads: Int = 256) {
         self.storage = storage
+        self.uploads = UploadSessions(limit: maxUploads)
         self.stats = RegistryStats(storage: storage)
         self.htpasswd = htpasswd
         self.readOnly = readOnly

@@ -17,6 +17,16 @@ public struct RegistryServer: Sendable {
         public var readOnly = false
         /// Request log file; nil logs to stderr.
         public var logPath: String?
+        /// A connection with no request this long is closed (`--idle-timeout`).
+        public var idleTimeout: Duration = .seconds(120)
+        /// A request body bringing less than 1 KiB in this long is cut off (`--read-timeout`).
+        public var readTimeout: Duration = .seconds(60)
+        /// Connections served at once; more get 503 UNAVAILABLE (`--max-connections`).
+        public var maxConnections = 512
+        /// Upload sessions open at once; more get 429 TOOMANYREQUESTS (`--max-uploads`).
+        public var maxUploads = 256
+        /// An upload session untouched this long is dropped with its file (`--upload-timeout`).
+        public var uploadTimeout: Duration = .seconds(3600)
 
         public init(root: String) { self.root = root }
     }
@@ -43,28 +53,42 @@ public struct RegistryServer: Sendable {
         // No upload can be in flight yet: what a killed server left half-written goes.
         storage.content.removeStaleIngests(keepingPartialsFor: 0)
         let htpasswd = try options.htpasswd.map { try Htpasswd(path: $0) }
-        let handler = RegistryHandler(storage: storage, htpasswd: htpasswd, readOnly: options.readOnly, log: try RequestLog(path: options.logPath))
+        let handler = RegistryHandler(storage: storage, htpasswd: htpasswd, readOnly: options.readOnly, log: try RequestLog(path: options.logPath),
+                                      maxUploads: options.maxUploads)
         let prelude = try tlsPrelude()
         let server = TCPHTTPServer(
             host: options.host, port: options.port,
             defaultHeaders: [("Docker-Distribution-API-Version", "registry/2.0")],
+            limits: connectionLimits(),
             prelude: prelude,
             handler: { request, body, writer in try await handler.handle(request, body, writer) }
         )
         let uploads = handler.uploads
+        let uploadTimeout = options.uploadTimeout
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onListening: onListening) }
             group.addTask {
-                // Abandoned uploads are dropped after an hour.
+                // Abandoned uploads are dropped once untouched for `uploadTimeout`, looked for
+                // four times per period (at most every 5 minutes).
                 // A cancelled sleep (the server stopped) ends the loop, not the server with an error.
-                while (try? await Task.sleep(for: .seconds(300))) != nil {
-                    await uploads.expire(olderThan: 3600)
+                let period = min(uploadTimeout / 4, .seconds(300))
+                while (try? await Task.sleep(for: period)) != nil {
+                    await uploads.expire(olderThan: uploadTimeout.seconds)
                 }
             }
             try await group.next()
             group.cancelAll()
         }
         withExtendedLifetime(lock) {}
+    }
+
+    /// The connection timeouts and cap, refusing in the distribution spec's error shape.
+    func connectionLimits() -> ConnectionLimits {
+        var limits = ConnectionLimits(idleTimeout: .init(options.idleTimeout), readTimeout: .init(options.readTimeout),
+                                      maxConnections: options.maxConnections)
+        let refusal = RegistryError(.unavailable, "\(options.maxConnections) connections are open, the most this registry serves at once (--max-connections); retry later")
+        limits.refusal = (refusal.status, Array(refusal.body))
+        return limits
     }
 
     /// A TLS handler for each connection when `--tls-cert` and `--tls-key` are given.
@@ -89,4 +113,9 @@ public struct RegistryServer: Sendable {
             throw RegistryServerError("--tls-cert and --tls-key must be given together")
         }
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for `Date` arithmetic.
+    var seconds: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -59,6 +59,11 @@ extension RegistryStorage {
         } else if !RegistryNames.isValidTag(reference) {
             throw RegistryError(.manifestInvalid, "invalid tag \(reference)")
         }
+        return try linking.withLock { _ in try link(document, data: data, digest: digest, declared: declared, name: name, reference: reference) }
+    }
+
+    /// putManifest's second half, under `linking`: the blobs it names are there, then it is linked.
+    private func link(_ document: ImageDocument, data: Data, digest: Digest, declared: String?, name: String, reference: String) throws -> (digest: Digest, subject: Digest?) {
         let mediaType: String
         let subject: Descriptor?
         switch document {

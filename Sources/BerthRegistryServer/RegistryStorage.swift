@@ -2,6 +2,7 @@ import BerthOCI
 import BerthStore
 import Foundation
 import Glibc
+import Synchronization
 
 /// The registry's files under its root: one content-addressed blob store shared by all repositories,
 /// and per repository small link files naming what belongs to it.
@@ -22,6 +23,10 @@ public final class RegistryStorage: Sendable {
     /// The registry's root directory.
     public let root: String
     let content: ContentStore
+    /// Held while a manifest's blobs are checked and it is linked, and while a blob is checked
+    /// and unlinked: a blob DELETE racing a manifest PUT cannot leave a manifest naming a blob
+    /// its repository no longer has.
+    let linking = Mutex(())
 
     /// Opens (creating) the layout under `root`.
     public init(root: String) throws {
@@ -57,6 +62,24 @@ public final class RegistryStorage: Sendable {
     /// Removes a blob from repository `name` (its bytes stay until `registry gc`).
     func unlinkBlob(_ name: String, _ digest: Digest) -> Bool {
         unlink(blobLink(name, digest)) == 0
+    }
+
+    /// `DELETE` of a blob: refused while a manifest of the repository names it (or when it is
+    /// itself a manifest, which is deleted through /manifests/), so no manifest is left pointing
+    /// at a blob its repository lacks.
+    func deleteBlob(_ name: String, _ digest: Digest) throws(RegistryError) {
+        try linking.withLock { _ throws(RegistryError) in
+            guard readLink(blobLink(name, digest)) != nil else { throw RegistryError(.blobUnknown, "blob unknown to registry: \(digest)") }
+            for manifest in manifestDigests(name) {
+                if manifest == digest {
+                    throw RegistryError(.denied, "\(digest) is a manifest of \(name): delete it through /v2/\(name)/manifests/\(digest)", status: 409)
+                }
+                guard let data = try? content.read(manifest), case .manifest(let document)? = try? ImageDocument.decode(data),
+                      ([document.config] + document.layers).contains(where: { $0.digest == digest }) else { continue }
+                throw RegistryError(.denied, "blob \(digest) is used by manifest \(manifest) of \(name): delete that manifest first", status: 409)
+            }
+            guard unlinkBlob(name, digest) else { throw RegistryError(.blobUnknown, "blob unknown to registry: \(digest)") }
+        }
     }
 
     /// Writes a link file atomically, creating its directory.

@@ -22,9 +22,23 @@ actor UploadSessions {
 
     private var idle: [String: Session] = [:]
     private var busy: Set<String> = []
+    /// Sessions open at once (`--max-uploads`); more are refused with 429.
+    let limit: Int
 
-    /// Opens a session for `repository`, returning its id.
-    func open(repository: String, writer: BlobWriter) -> String {
+    init(limit: Int = 256) {
+        self.limit = limit
+    }
+
+    /// Sessions open now, in use or not.
+    var count: Int { idle.count + busy.count }
+
+    /// Opens a session for `repository`, returning its id; refused (and the writer discarded)
+    /// when `limit` sessions are open.
+    func open(repository: String, writer: BlobWriter) throws(RegistryError) -> String {
+        guard count < limit else {
+            writer.discard()
+            throw RegistryError(.tooManyRequests, "\(limit) uploads are in progress, the most this registry allows (--max-uploads); finish or cancel one, or retry later")
+        }
         let id = UUID().uuidString.lowercased()
         idle[id] = Session(repository: repository, writer: writer)
         return id

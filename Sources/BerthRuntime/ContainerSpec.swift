@@ -30,6 +30,9 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     public var initProcess = false
     /// Run in a new user namespace with these id maps (`--userns-remap`); nil: the host's ids.
     public var userNamespace: UserNamespace?
+    /// The data root's reserve file (BerthStore's `DiskReserve`): deleted when the shim's
+    /// state write finds the disk full, so the write can succeed.
+    public var diskReserve: String?
 
     public init(id: String, rootfs: Rootfs, process: ProcessSpec, hostname: String, log: LogSpec) {
         self.id = id

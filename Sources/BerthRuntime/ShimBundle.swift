@@ -3,6 +3,8 @@
 public struct ShimBundle: Sendable, Equatable {
     /// The bundle directory (`<data root>/containers/<id>`).
     public var directory: String
+    /// The data root's reserve file, given up when a state write finds the disk full.
+    public var diskReserve: String?
 
     public init(directory: String) {
         self.directory = directory
@@ -41,10 +43,10 @@ public struct ShimBundle: Sendable, Equatable {
     }
 
     func writeState(_ state: ContainerState) throws(RuntimeError) {
-        try AtomicFile.writeJSON(state, to: statePath)
+        try AtomicFile.writeJSON(state, to: statePath, reserve: diskReserve)
     }
 
     func writeExecState(_ state: ExecState, id: String) throws(RuntimeError) {
-        try AtomicFile.writeJSON(state, to: execStatePath(id))
+        try AtomicFile.writeJSON(state, to: execStatePath(id), reserve: diskReserve)
     }
 }

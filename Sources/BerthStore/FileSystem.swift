@@ -6,7 +6,24 @@ import Glibc
 public enum FileSystem {
     /// Replaces `path` with `data` atomically: readers see the old or the new bytes, never a mix,
     /// and after return the new bytes survive a power loss.
+    /// When the filesystem is full, the `DiskReserve` is given up and the write tried again.
     public static func writeAtomically(_ data: Data, to path: String) throws(StoreError) {
+        do {
+            do {
+                try writeOnce(data, to: path)
+            } catch let error where error.outOfSpace && DiskReserve.release() {
+                try writeOnce(data, to: path)
+            }
+        } catch let error where error.outOfSpace {
+            var full = StoreError(.io, "cannot write \(path): no space left on device; free space on that filesystem "
+                                  + "(remove containers, images or volumes, or what else fills it) and try again")
+            full.outOfSpace = true
+            throw full
+        }
+        DiskReserve.refill()
+    }
+
+    private static func writeOnce(_ data: Data, to path: String) throws(StoreError) {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = "\(dir)/.tmp-\(UUID().uuidString)"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -73,6 +90,8 @@ public enum FileSystem {
     }
 
     static func ioError(_ what: String) -> StoreError {
-        StoreError(.io, "\(what): \(String(cString: strerror(errno)))")
+        var error = StoreError(.io, "\(what): \(String(cString: strerror(errno)))")
+        error.outOfSpace = DiskReserve.isOutOfSpace(errno)
+        return error
     }
 }

@@ -201,6 +201,21 @@ private func parseError(_ text: String, file: String = "Dockerfile") -> Dockerfi
         #expect(r4.mounts == [RunMount(kind: .cache, target: "/var/cache/apt", source: "/cache", from: "base", readOnly: true, sharing: "shared")])
     }
 
+    /// `required` is a boolean (bare means true, as in BuildKit); a secret given `env=` alone has no file.
+    @Test func secretMountOptions() throws {
+        let cmds = try commands("""
+        FROM alpine
+        RUN --mount=type=secret,id=a,required --mount=type=secret,id=b,required=False --mount=type=secret,id=c,env=C,mode=0440,uid=1 true
+        """)
+        guard case .run(let r) = cmds.first else { Issue.record("expected a RUN: \(cmds)"); return }
+        #expect(r.mounts == [
+            RunMount(kind: .secret, target: "/run/secrets/a", readOnly: true, id: "a", options: ["required": "true"]),
+            RunMount(kind: .secret, target: "/run/secrets/b", readOnly: true, id: "b", options: ["required": "false"]),
+            RunMount(kind: .secret, target: "", readOnly: true, id: "c", options: ["env": "C", "mode": "0440", "uid": "1"]),
+        ])
+        #expect(throws: DockerfileError.self) { try commands("FROM alpine\nRUN --mount=type=secret,id=a,required=maybe true\n") }
+    }
+
     @Test func healthcheck() throws {
         let cmds = try commands("""
         FROM alpine

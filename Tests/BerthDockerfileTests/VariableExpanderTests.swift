@@ -71,4 +71,23 @@ import Testing
         let ok = String(repeating: "${x:-", count: 10) + "v" + String(repeating: "}", count: 10)
         #expect(try expander.expand(ok) == "v")
     }
+
+    /// Patterns over a long value (256 Ki characters): a search that restarted at every position
+    /// and ran to the end would take ~10¹⁰ steps here; the results must be exact.
+    @Test func patternsOnALongValueAreExact() throws {
+        let n = 128 * 1024
+        let plain = String(repeating: "ab", count: n)
+        let tailed = plain + "c"
+        let x = VariableExpander(variables: ["v": plain, "t": tailed])
+        #expect(try x.expand("${v//a*c/x}") == plain, "no c: nothing matches, nothing replaced")
+        #expect(try x.expand("${t//a*c/x}") == "x", "the longest match from the first a takes it all")
+        #expect(try x.expand("${v//b/x}") == String(repeating: "ax", count: n))
+        #expect(try x.expand("${v/b*/y}") == "ay")
+        #expect(try x.expand("${v//?b/z}") == String(repeating: "z", count: n))
+        #expect(try x.expand("${t##*b}") == "c")
+        #expect(try x.expand("${t#*b}") == String(tailed.dropFirst(2)))
+        #expect(try x.expand("${t%%b*}") == "a")
+        #expect(try x.expand("${t%b*}") == String(plain.dropLast()))
+        #expect(try x.expand("${v//*c/q}") == plain)
+    }
 }

@@ -29,6 +29,27 @@ struct BuildStepTests {
         #expect(a.digest != b.digest)
     }
 
+    @Test func runEnvironmentAddsUndeclaredProxyArgsButNotOtherArgs() {
+        let env = ImageBuilder.runEnvironment(
+            imageEnv: ["PATH=/usr/bin", "NO_PROXY=image"], args: ["V": "1", "PATH": "ignored"],
+            buildArgs: ["V": "1", "http_proxy": "http://10.0.0.1:3128", "NO_PROXY": "cli", "https_proxy": nil, "OTHER": "x"])
+        // ENV first and winning over args; declared args; proxy args without ARG; no undeclared other arg.
+        #expect(env == ["PATH=/usr/bin", "NO_PROXY=image", "V=1", "http_proxy=http://10.0.0.1:3128"])
+        // A declared proxy ARG keeps its (stage) value.
+        #expect(ImageBuilder.runEnvironment(imageEnv: [], args: ["http_proxy": "declared"], buildArgs: ["http_proxy": "cli"]) == ["http_proxy=declared"])
+    }
+
+    @Test func historyNamesAFileADirectoryOrSeveralSourcesAsDockerDoes() throws {
+        let dir = "/tmp/berth-buildstep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: "\(dir)/d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: "\(dir)/f", contents: Data("one".utf8))
+        let file = CopyStep.Source(relative: "f", host: "\(dir)/f"), directory = CopyStep.Source(relative: "d", host: "\(dir)/d")
+        #expect(CopyStep.historyKind([file]) == "file")
+        #expect(CopyStep.historyKind([directory]) == "dir")
+        #expect(CopyStep.historyKind([file, directory]) == "multi")
+    }
+
     @Test func checksumsIgnoreTimesButNotModeOrContent() throws {
         let dir = "/tmp/berth-buildstep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

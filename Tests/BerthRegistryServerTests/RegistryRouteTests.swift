@@ -2,6 +2,18 @@
 import Testing
 
 @Suite struct RegistryRouteTests {
+    /// `_catalog` pages hold at most 1000 names whatever `n` asks; tag lists take `n` as given.
+    @Test func catalogPagesAreCappedAndLinkToTheNext() throws {
+        let names = (0..<2500).map { String(format: "r%05d", $0) }
+        let (page, link) = try RegistryHandler.page(names, last: nil, n: "1000000000", path: "/v2/_catalog", defaultLimit: RegistryHandler.pageLimit)
+        #expect(page.count == 1000 && page.last == "r00999")
+        #expect(link == #"</v2/_catalog?n=1000&last=r00999>; rel="next""#)
+        let (tail, end) = try RegistryHandler.page(names, last: "r01999", n: "5000", path: "/v2/_catalog", defaultLimit: RegistryHandler.pageLimit)
+        #expect(tail.count == 500 && end == nil)
+        #expect(try RegistryHandler.page(names, last: nil, n: "2000", path: "/v2/x/tags/list", defaultLimit: nil).0.count == 2000)
+        #expect(throws: RegistryError.self) { try RegistryHandler.page(names, last: nil, n: "1e9", path: "/v2/_catalog", defaultLimit: 1000) }
+    }
+
     /// A chunk's Content-Range: what a client sends, and what must be refused rather than crash.
     @Test func chunkRangesParseOrAreRefused() {
         #expect(RegistryHandler.chunkRange("0-99")! == (0, 99))

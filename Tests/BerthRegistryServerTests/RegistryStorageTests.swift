@@ -19,6 +19,28 @@ import Testing
         return try JSONEncoder().encode(Manifest(config: configDescriptor, layers: layers))
     }
 
+    @Test func aBlobAManifestNamesCannotBeDeletedUntilTheManifestIs() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let storage = try RegistryStorage(root: root)
+        let config = try upload(storage, "app", Data("{}".utf8))
+        let layer = try upload(storage, "app", Data("layer".utf8))
+        let spare = try upload(storage, "app", Data("spare".utf8))
+        let (digest, _) = try storage.putManifest("app", reference: "1", data: try manifestData(config: config, layers: [layer]), contentType: MediaType.ociManifest)
+        for used in [layer.digest, config.digest, digest] {
+            #expect { try storage.deleteBlob("app", used) } throws: { error in
+                guard let error = error as? RegistryError else { return false }
+                return error.code == .denied && error.status == 409 && error.message.contains(digest.description)
+            }
+        }
+        #expect(storage.blobSize("app", layer.digest) == 5)
+        try storage.deleteBlob("app", spare.digest)
+        #expect(storage.blobSize("app", spare.digest) == nil)
+        #expect { try storage.deleteBlob("app", spare.digest) } throws: { ($0 as? RegistryError)?.code == .blobUnknown }
+        try storage.deleteManifest("app", reference: digest.description)
+        try storage.deleteBlob("app", layer.digest)
+        #expect(storage.blobSize("app", layer.digest) == nil)
+    }
+
     @Test func aManifestNamingAMissingBlobIsRefusedUntilTheBlobIsPushed() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let storage = try RegistryStorage(root: root)

@@ -9,27 +9,42 @@ import Testing
 
     /// CVE-2019-5736: a container that execs `#!/proc/self/exe` runs the shim's own image and
     /// writes through every /proc/<pid>/exe it can see; the host's berth-shim and berthd stay
-    /// byte for byte the same.
+    /// byte for byte the same. The writer must have met the shim's image — the sealed memfd
+    /// copy — and been refused: `/evil` runs it as `berth-shim --view`, which waits on its
+    /// stdin (held open a second) before it exits. The host's library directories are bound
+    /// in read-only so that the dynamically linked shim can run there at all.
     @Test func procSelfExeWritersNeverReachTheShimOrBerthd() throws {
         let shim = "\(Binaries.buildDir)/berth-shim"
         let before = [Fixtures.sha256(file: shim), Fixtures.sha256(file: Binaries.berthd)]
         let d = try Fixtures.daemonWithBusybox()
+        // ldd's lines: `libc.so.6 => /lib/…/libc.so.6 (0x…)`, `\t/lib64/ld-linux-x86-64.so.2 (0x…)`.
+        let libraries = Set(Run.run("/usr/bin/ldd", [shim]).stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let path = line.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix("/") }) else { return nil }
+            return (String(path) as NSString).deletingLastPathComponent
+        })
+        let binds = libraries.sorted().flatMap { ["-v", "\($0):\($0):ro"] }
         let writer = """
-        printf '#!/proc/self/exe\\n' > /evil; chmod +x /evil
+        printf '#!/proc/self/exe --view\\n' > /evil; chmod +x /evil
         while :; do
           for f in /proc/[0-9]*/exe; do
-            (echo pwned >> "$f") 2>/dev/null && echo "$f $(readlink $f)" >> /hits
+            l=$(readlink $f)
+            if (echo pwned >> "$f") 2>/dev/null; then echo "$f $l" >> /hits
+            else case "$l" in *berth*) echo "refused $l" >> /seen;; esac; fi
           done
           usleep 20000
         done
         """
-        #expect(d.berth("run", "-d", "--name", "exe-attack", "--network", "none", "bb", "sh", "-c", writer).status == 0)
-        for _ in 0..<10 {
+        let run = Run.run(Binaries.berth, ["run", "-d", "--name", "exe-attack", "--network", "none"] + binds + ["bb", "sh", "-c", writer],
+                          env: ["BERTH_HOST": d.host])
+        #expect(run.status == 0, "\(run.stderr)")
+        for _ in 0..<3 {
             // Each exec runs the shim's image inside the container, with the writer looping.
-            d.berth("exec", "exe-attack", "/evil")
+            Run.sh("sleep 1 | BERTH_HOST=\(d.host) \(Binaries.berth) exec -i exe-attack /evil")
             d.berth("exec", "exe-attack", "sh", "-c", "exec 3</proc/self/exe; cat /proc/self/exe > /dev/null; echo pwned > /proc/self/fd/3")
         }
         let hits = d.berth("exec", "exe-attack", "sh", "-c", "cat /hits 2>/dev/null").stdout
+        let seen = d.berth("exec", "exe-attack", "sh", "-c", "sort -u /seen 2>/dev/null").stdout
+        #expect(seen.contains("refused /memfd:berth-shim"), "the writer opened the shim's sealed image: \(seen)")
         #expect([Fixtures.sha256(file: shim), Fixtures.sha256(file: Binaries.berthd)] == before, "hits: \(hits)")
         #expect(!hits.contains("berth"), "no write reached a berth binary: \(hits)")
         #expect(d.berth("rm", "-f", "exe-attack").status == 0)
@@ -91,6 +106,22 @@ import Testing
         let dev = d.berth("run", "--rm", "--network", "none", "bb", "sh", "-c",
                           "mknod /loop b 7 0 && mknod /tty0 c 4 0 && echo made; (exec 3</loop) 2>/dev/null && echo loop-open; (exec 3</tty0) 2>/dev/null && echo tty0-open; echo x > /dev/null && echo null-ok")
         #expect(dev.stdout == "made\nnull-ok\n", "\(dev.stdout)\(dev.stderr)")
+    }
+
+    /// The same device probes on cgroup v2, where the rules are an eBPF program attached to the
+    /// container's cgroup: /dev/null and /dev/zero work, a mknod'ed loop0 and tty0 do not open;
+    /// a `--privileged` container (no program) opens loop0, so the program is what refuses.
+    @Test(.enabled(if: access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 || access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0,
+                   "needs cgroup v2: a v2 host, or a hybrid one with its unified hierarchy at /sys/fs/cgroup/unified"))
+    func devicesOutsideTheAllowlistDoNotOpenOnCgroupV2() throws {
+        let d = try Fixtures.daemonWithBusybox(cgroupV2: true)
+        #expect(d.berth("info", "--format", "{{.CgroupVersion}}").stdout == "2\n")
+        let probe = "mknod /loop b 7 0 && mknod /tty0 c 4 0 && echo made; (exec 3</loop) 2>/dev/null && echo loop-open; "
+            + "(exec 3</tty0) 2>/dev/null && echo tty0-open; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c"
+        let dev = d.berth("run", "--rm", "--network", "none", "bb", "sh", "-c", probe)
+        #expect(dev.stdout == "made\nnull-ok\n4\n", "\(dev.stdout)\(dev.stderr)")
+        let privileged = d.berth("run", "--rm", "--privileged", "--network", "none", "bb", "sh", "-c", probe)
+        #expect(privileged.stdout.hasPrefix("made\nloop-open\n"), "\(privileged.stdout)\(privileged.stderr)")
     }
 
     /// CVE-2020-15257: a `--network host` container shares berthd's network namespace but
@@ -329,6 +360,73 @@ import Testing
             #expect(size <= 200 * 1024 + 64 * 1024, "\(f): \(size) bytes")
         }
         #expect(d.berth("logs", "--tail", "1", "flood").stdout == "done\n")
+    }
+
+    /// A container that fills its writable layer gets ENOSPC; berthd's and the shims' own
+    /// records still get written (the data root's `reserve` is given up for them): a stop, a
+    /// rename and the filler's exit are recorded and survive a restart. Once a second filler
+    /// has taken the reserve's space too, a create and a rename fail naming ENOSPC and leave
+    /// no container, no temporary file and the old records behind; removing the fillers frees
+    /// the disk and brings the reserve back, and the store checks clean.
+    @Test func aFullDiskGivesENOSPCInsideWhileBerthdKeepsRecording() throws {
+        let d = try Fixtures.daemonWithBusybox(dataRootSize: "64m")
+        let reserve = "\(d.dataRoot)/reserve"
+        func free() -> Int {
+            var fs = statvfs()
+            return statvfs(d.dataRoot, &fs) == 0 ? Int(fs.f_bavail) * Int(fs.f_frsize) : -1
+        }
+        func size(_ path: String) -> Int {
+            var st = stat()
+            return stat(path, &st) == 0 ? Int(st.st_size) : -1
+        }
+        #expect(size(reserve) == 2 << 20, "1/32 of the 64 MiB disk is held back")
+        #expect(d.berth("run", "-d", "--name", "sleeper", "--network", "none", "bb", "sleep", "1000").status == 0)
+        let fill = d.berth("run", "--name", "filler", "--network", "none", "bb", "sh", "-c",
+                           "dd if=/dev/zero of=/big bs=64k 2>&1; echo dd-exit=$?; ls -l /big")
+        #expect(fill.status == 0, "\(fill.stderr)")
+        #expect(fill.stdout.contains("No space left on device") && fill.stdout.contains("dd-exit=1"), "\(fill.stdout)")
+        #expect(size(reserve) == -1, "the filler's shim gave up the reserve to record its exit")
+        #expect(free() < 4 << 20, "the disk stays nearly full: \(free()) bytes free")
+        #expect(d.berth("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "filler").stdout == "exited 0\n")
+
+        #expect(d.berth("inspect", "-f", "{{.State.Running}}", "sleeper").stdout == "true\n")
+        #expect(d.berth("stop", "-t", "1", "sleeper").status == 0)
+        let renamed = d.berth("rename", "sleeper", "sleeper2")
+        #expect(renamed.status == 0, "\(renamed.stderr)")
+        #expect(d.berth("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "sleeper2").stdout == "/sleeper2 exited 137\n")
+
+        // With the reserve spent, a second filler takes the rest: berthd's writes now fail
+        // with the reason, leaving nothing half-written, and reads still answer.
+        #expect(d.berth("run", "-d", "--name", "filler2", "--network", "none", "bb", "sh", "-c",
+                        "dd if=/dev/zero of=/big bs=64k; sleep 1000").status == 0)
+        for _ in 0..<300 where free() >= 64 << 10 { usleep(100_000) }
+        #expect(free() < 64 << 10, "the second filler took the rest: \(free()) bytes free")
+        let late = d.berth("create", "--name", "late", "--network", "none", "bb", "true")
+        #expect(late.status != 0 && late.stderr.contains("no space left on device; free space on that filesystem"), "\(late.stdout)\(late.stderr)")
+        let refused = d.berth("rename", "sleeper2", "sleeper3")
+        #expect(refused.status != 0 && refused.stderr.contains("no space left on device; free space on that filesystem"), "\(refused.stderr)")
+        #expect(d.berth("ps", "-a", "--format", "{{.Names}}").stdout.split(separator: "\n").sorted() == ["filler", "filler2", "sleeper2"])
+        #expect(d.berth("inspect", "-f", "{{.Name}} {{.State.Status}}", "sleeper2").stdout == "/sleeper2 exited\n")
+        let leftovers = Run.sh("find \(d.dataRoot)/containers -name '*.tmp*' -o -name '.tmp-*'").stdout
+        #expect(leftovers.isEmpty, "no temporary record files left: \(leftovers)")
+
+        // Freeing the disk brings the reserve back; berthd creates, renames and runs again.
+        #expect(d.berth("rm", "-f", "filler2").status == 0)
+        #expect(d.berth("rm", "filler").status == 0)
+        #expect(size(reserve) == 2 << 20, "the reserve is made again once there is room")
+        #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after").stdout == "after\n")
+        #expect(d.berth("rename", "sleeper2", "sleeper3").status == 0)
+        #expect(d.berth("rename", "sleeper3", "sleeper2").status == 0)
+        #expect(d.berth("start", "sleeper2").status == 0)
+        #expect(d.berth("inspect", "-f", "{{.State.Running}}", "sleeper2").stdout == "true\n")
+        #expect(d.berth("stop", "-t", "1", "sleeper2").status == 0)
+
+        d.stop()
+        try d.start()
+        #expect(d.berth("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "sleeper2").stdout == "/sleeper2 exited 137\n")
+        #expect(d.berth("ps", "-a", "--format", "{{.Names}}").stdout == "sleeper2\n")
+        let check = d.berth("system", "check")
+        #expect(check.status == 0 && check.stdout.hasSuffix("No problems found\n"), "\(check.stdout)\(check.stderr)")
     }
 
     // MARK: Helpers

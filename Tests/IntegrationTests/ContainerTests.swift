@@ -87,6 +87,24 @@ import Testing
         #expect(d.berth("rm", "-f", "c1").status == 0)
     }
 
+    /// `--security-opt seccomp=FILE`: the shim applies the file's rules (getcwd denied with
+    /// ENOSYS breaks `pwd`); a file with a JSON syntax error is refused by berthd, which names
+    /// the line and column, before any shim reads it. (The CLI sends the file's content, as
+    /// docker does, so berthd cannot name the file.)
+    @Test func aSeccompProfileFileAppliesAndABrokenOneSaysWhere() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let good = "\(d.dir)/deny-getcwd.json", bad = "\(d.dir)/broken.json"
+        try #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}"#
+            .write(toFile: good, atomically: true, encoding: .utf8)
+        try "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [,]}".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(d.berth("run", "--rm", "bb", "pwd").stdout == "/\n")
+        let denied = d.berth("run", "--rm", "--security-opt", "seccomp=\(good)", "bb", "pwd")
+        #expect(denied.status != 0 && denied.stdout.isEmpty, "\(denied.stdout)\(denied.stderr)")
+        let broken = d.berth("run", "--rm", "--security-opt", "seccomp=\(bad)", "bb", "true")
+        #expect(broken.status != 0 && broken.stderr.contains("line 2, column"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("seccomp profile given with --security-opt"), "\(broken.stderr)")
+    }
+
     @Test func defaultHardeningIsVisibleFromInside() throws {
         let d = try Fixtures.daemonWithBusybox()
         let status = d.berth("run", "--rm", "bb", "cat", "/proc/self/status")

@@ -207,6 +207,11 @@ import Testing
         #expect(referrers.stdout.contains(#""artifactType":"application/vnd.example.sig""#), "\(referrers.stdout)")
         #expect(!registry.curl("/v2/raw/referrers/\(manifestDigest)?artifactType=other%2Ftype").stdout.contains("sha256:\(Fixtures.sha256Text(sig))"))
 
+        // A blob a manifest names cannot be deleted (no manifest left pointing at nothing).
+        let inUse = registry.curl("/v2/raw/blobs/\(digest)", "-w", " %{http_code}", "-X", "DELETE")
+        #expect(inUse.stdout.contains(#""code":"DENIED""#) && inUse.stdout.hasSuffix(" 409"), "\(inUse.stdout)")
+        #expect(registry.curl("/v2/raw/blobs/\(digest)", "-o", "/dev/null", "-w", "%{http_code}", "-I").stdout == "200")
+
         // Deleting by digest removes its tags; unknown things answer in the spec's error shape.
         #expect(registry.curl("/v2/raw/manifests/\(manifestDigest)", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE").stdout == "202")
         #expect(registry.curl("/v2/raw/tags/list").stdout == #"{"name":"raw","tags":[]}"#)
@@ -220,6 +225,54 @@ import Testing
         // The HTML page escapes what it shows.
         let page = registry.curl("/")
         #expect(page.stdout.contains("<h2>raw</h2>") && !page.stdout.contains("<script"))
+    }
+
+    /// `berth registry serve`'s limit flags end to end: a silent connection and one dripping a
+    /// header byte at a time are closed, a connection past `--max-connections` and an upload
+    /// past `--max-uploads` get the spec's error JSON; bad durations are refused by name.
+    @Test func limitFlagsCutOffSlowlorisClientsAndCapConnectionsAndUploads() throws {
+        let ns = try NetNS()
+        let registry = try BerthRegistryProcess(netns: ns, ["--idle-timeout", "1s", "--max-connections", "2", "--max-uploads", "1"])
+        let client = #"""
+        import socket, sys, time
+        port = int(sys.argv[1])
+        def connect():
+            s = socket.create_connection(("127.0.0.1", port)); s.settimeout(30); return s
+        def read_to_close(s):
+            out = b""
+            while True:
+                try: chunk = s.recv(4096)
+                except ConnectionResetError: return out
+                if not chunk: return out
+                out += chunk
+        silent = connect()
+        print("silent", repr(read_to_close(silent)))
+        drip = connect(); sent = 0
+        try:
+            for byte in b"GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100 + b"\r\n\r\n":
+                drip.send(bytes([byte])); sent += 1; time.sleep(0.1)
+        except OSError: pass
+        print("drip-cut", sent < 100)
+        held = [connect(), connect()]
+        for s in held:
+            s.send(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n"); s.recv(4096)
+        extra = connect(); extra.send(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        print("extra", read_to_close(extra).decode().split("\r\n")[0])
+        """#
+        let r = ns.run(["/usr/bin/python3", "-c", client, "\(registry.port)"])
+        #expect(r.lines == ["silent b''", "drip-cut True", "extra HTTP/1.1 503 Service Unavailable"], "\(r.stdout)\(r.stderr)")
+
+        func post() -> Run.Result {
+            ns.run("/usr/bin/curl", ["-s", "-i", "-X", "POST", "http://\(registry.host)/v2/app/blobs/uploads/"])
+        }
+        #expect(post().stdout.hasPrefix("HTTP/1.1 202"))
+        let refused = post().stdout
+        #expect(refused.hasPrefix("HTTP/1.1 429") && refused.contains(#""errors":[{"#) && refused.contains(#""code":"TOOMANYREQUESTS""#), "\(refused)")
+
+        for (value, message) in [("0s", "--idle-timeout must be longer than 0"), ("soon", "--idle-timeout soon")] {
+            let bad = Run.run(Binaries.berth, ["registry", "serve", "--idle-timeout", value])
+            #expect(bad.status != 0 && bad.stderr.contains(message), "\(bad.stderr)")
+        }
     }
 
     @Test func authReadOnlyTLSGarbageCollectionAndAKilledUpload() throws {

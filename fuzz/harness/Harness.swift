@@ -1,4 +1,5 @@
 import BerthArchive
+import BerthCompose
 import BerthDockerfile
 import BerthOCI
 import Foundation
@@ -17,7 +18,9 @@ enum FuzzTarget: String, CaseIterable {
     case tar
     /// `Dockerfile.parse`, `.dockerignore` patterns and the variable expander over the same text.
     case dockerfile
-    // Slot: `compose` when a compose parser exists.
+    /// A compose file loaded as `berth compose config` loads it (YAML with the alias budget,
+    /// interpolation, decoding, normalisation); what it prints must be YAML that reads back.
+    case compose
 
     func run(_ data: Data) {
         switch self {
@@ -39,6 +42,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? Dockerfile.parse(text)
             _ = DockerIgnore(text).isExcluded("a/b/c")
             _ = try? VariableExpander(variables: ["a": "1", "HOME": "/root"]).expandWords(text)
+        case .compose:
+            Scratch.shared.compose(data)
         }
     }
 }
@@ -64,6 +69,24 @@ final class Scratch: @unchecked Sendable {
         let outside = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? []
         guard outside == ["layer", "root"] else { fatalError("extraction wrote beside its root: \(outside)") }
         _ = try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+extension Scratch {
+    func compose(_ data: Data) {
+        var options = ProjectOptions(environment: ["A": "1", "EMPTY": "", "HOME": "/root"], workingDirectory: dir)
+        options.files = ["-"]
+        options.projectName = "fuzz"
+        options.standardInput = { [UInt8](data) }
+        let text = String(decoding: data, as: UTF8.self)
+        _ = try? DotEnv.parse(text, path: ".env", lookup: ["A": "1"])
+        guard let project = try? ProjectLoader.load(options) else { return }
+        let printed = project.configYAML()
+        do {
+            _ = try YAMLReader.read(Data(printed.utf8), file: "printed")
+        } catch {
+            fatalError("config output is not YAML that reads back (\(error)):\n\(printed)")
+        }
     }
 }
 

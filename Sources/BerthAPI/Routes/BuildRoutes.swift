@@ -47,6 +47,7 @@ enum BuildRoutes {
         o.quiet = q.queryBool("q")
         o.squash = q.queryBool("squash")
         if let rm = q.queryValue("rm"), ["0", "false", "False"].contains(rm) { o.removeIntermediate = false }
+        o.forceRemove = q.queryBool("forcerm")
         if let t = q.queryValue("target"), !t.isEmpty { o.target = t }
         if let n = q.queryValue("networkmode"), !n.isEmpty {
             switch n {
@@ -81,7 +82,36 @@ enum BuildRoutes {
             throw APIError.badRequest("ulimits for build steps are not supported by berthd; drop --ulimit")
         }
         o.credentials = try registryConfig(c)
+        o.secrets = try secrets(c)
         return o
+    }
+
+    /// The most secret bytes one build may carry (all values together): the header they travel
+    /// in must fit the server's limit on request heads.
+    static let maxSecretBytes = 32 * 1024
+
+    /// `X-Berth-Build-Secrets` (berth's own; the classic /build API has no secrets field): URL-safe
+    /// base64 of a JSON object, secret id → standard base64 of its value. `berth build --secret` sends it.
+    static func secrets(_ c: RouteContext) throws -> [String: Data] {
+        guard let header = c.req.header("X-Berth-Build-Secrets"), !header.isEmpty else { return [:] }
+        var b64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard let data = Data(base64Encoded: b64), let obj = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+            throw APIError.badRequest("invalid X-Berth-Build-Secrets header: expected base64 JSON of id → base64 value")
+        }
+        var out: [String: Data] = [:]
+        var total = 0
+        for (id, value) in obj {
+            guard !id.isEmpty, let bytes = Data(base64Encoded: value) else {
+                throw APIError.badRequest("invalid X-Berth-Build-Secrets header: the secret \(id) is not base64")
+            }
+            total += bytes.count
+            out[id] = bytes
+        }
+        guard total <= maxSecretBytes else {
+            throw APIError.badRequest("build secrets total \(total) bytes, more than berthd takes (\(maxSecretBytes)); mount large files with --mount=type=bind instead")
+        }
+        return out
     }
 
     /// `X-Registry-Config`: base64 JSON of registry → auth config, for pulling FROM images.
@@ -146,11 +176,31 @@ enum BuildRoutes {
         })
     }
 
+    /// `POST /build/prune`: `all`, `filters` (`until` only), `keep-storage` (or API 1.48's
+    /// `reserved-space`, the same); anything else that asks for something is refused by name.
     static func prune(_ c: RouteContext) async throws {
-        if c.req.queryBool("all") == false, let f = c.req.queryValue("filters"), !f.isEmpty, f != "{}" {
-            throw APIError.badRequest("build cache prune filters are not supported by berthd; prune without --filter")
+        var o = Engine.BuildPruneOptions()
+        o.all = c.req.queryBool("all")
+        for (key, values) in try c.filters() {
+            guard key == "until" || key == "unused-for" else { // unused-for: Docker's older name
+                throw APIError.badRequest("build cache prune filter \(key) is not supported by berthd; use until=DURATION (e.g. until=24h)")
+            }
+            guard o.until == nil, values.count == 1, let value = values.first else { throw APIError.badRequest("give one until filter, e.g. until=24h") }
+            do { o.until = TimeInterval(try GoDuration.parse(value)) / 1e9 } catch {
+                throw APIError.badRequest("invalid until filter \(value): use a duration like 24h or 90m")
+            }
         }
-        let (deleted, reclaimed) = try await c.engine.pruneBuildCache()
-        try await c.json(["CachesDeleted": deleted.map(\.description), "SpaceReclaimed": reclaimed])
+        for key in ["keep-storage", "reserved-space"] {
+            guard let raw = c.req.queryValue(key), !raw.isEmpty else { continue }
+            guard let n = Int64(raw), n >= 0 else { throw APIError.badRequest("\(key) must be a number of bytes, e.g. 1073741824") }
+            o.keepStorage = max(o.keepStorage, n)
+        }
+        for key in ["max-used-space", "min-free-space"] {
+            if let v = c.req.queryValue(key), !v.isEmpty, v != "0" {
+                throw APIError.badRequest("\(key) is not supported by berthd's build cache prune; use keep-storage")
+            }
+        }
+        let (deleted, reclaimed) = try await c.engine.pruneBuildCache(o)
+        try await c.json(["CachesDeleted": deleted, "SpaceReclaimed": reclaimed])
     }
 }

@@ -79,8 +79,9 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    /// Encoder, decoder and hijack switch, named so a hijack can remove the codec.
-    static func configurePipeline(_ channel: any Channel) throws -> NIOAsyncChannel<HTTPServerRequestPart, Never> {
+    /// Encoder, decoder and hijack switch, named so a hijack can remove the codec; `last` (the
+    /// TCP server's limits) goes behind them.
+    static func configurePipeline(_ channel: any Channel, last: (any ChannelHandler)? = nil) throws -> NIOAsyncChannel<HTTPServerRequestPart, Never> {
         var encoderConfiguration = HTTPResponseEncoder.Configuration()
         // ResponseWriter frames bodies itself, which is how HEAD responses keep their head as given.
         encoderConfiguration.automaticallySetFramingHeaders = false
@@ -91,6 +92,7 @@ public struct HTTPServer: Sendable {
             name: HijackHandler.decoderName
         )
         try pipeline.addHandler(HijackHandler())
+        if let last { try pipeline.addHandler(last) }
         return try NIOAsyncChannel(
             wrappingChannelSynchronously: channel,
             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))

@@ -47,7 +47,9 @@ extension RunMount {
                     throw DockerfileError(message: "unsupported sharing value \"\(mode)\" in --mount=\(spec). Use shared, private or locked")
                 }
                 sharing = mode
-            case "mode", "uid", "gid", "size", "required", "env":
+            case "required":
+                options[key] = try bool(key, raw) ? "true" : "false"
+            case "mode", "uid", "gid", "size", "env":
                 options[key] = try value(key, raw)
             default:
                 throw DockerfileError(message: "unexpected key '\(key)' in --mount=\(spec)")

@@ -12,6 +12,15 @@ public actor BuildCache {
         var steps: [String: Digest] = [:]
         /// Images a build returned (shown by `images` even untagged, as Docker shows them).
         var results: Set<Digest> = []
+        /// Cache key → when a build last made or reused it (`builder prune --filter until=`).
+        var lastUsed: [String: Date]?
+    }
+
+    /// One cached step, for `builder prune`.
+    public struct Entry: Sendable {
+        public var key: String
+        public var image: Digest
+        public var lastUsed: Date?
     }
 
     let path: String
@@ -32,17 +41,44 @@ public actor BuildCache {
         try FileSystem.writeAtomically(try e.encode(doc), to: path)
     }
 
-    /// The image a step with `key` made earlier.
-    public func lookup(_ key: String) -> Digest? { doc.steps[key] }
+    /// Reuses not yet written to disk (written with the build's result).
+    var touched = false
+
+    /// The image a step with `key` made earlier (and the step counts as used now).
+    public func lookup(_ key: String) -> Digest? {
+        guard let image = doc.steps[key] else { return nil }
+        doc.lastUsed = (doc.lastUsed ?? [:]).merging([key: Date()]) { $1 }
+        touched = true
+        return image
+    }
 
     public func record(_ key: String, image: Digest) throws {
         doc.steps[key] = image
+        doc.lastUsed = (doc.lastUsed ?? [:]).merging([key: Date()]) { $1 }
         try persist()
     }
 
     public func markResult(_ image: Digest) throws {
-        guard doc.results.insert(image).inserted else { return }
+        guard doc.results.insert(image).inserted || touched else { return }
+        touched = false
         try persist()
+    }
+
+    /// Every cached step.
+    public func entries() -> [Entry] {
+        doc.steps.map { Entry(key: $0.key, image: $0.value, lastUsed: doc.lastUsed?[$0.key]) }
+    }
+
+    /// Forgets the steps `keys` (and results no longer stored); returns the images the
+    /// remaining steps still name.
+    public func remove(_ keys: Set<String>, keeping stored: Set<Digest>) throws -> Set<Digest> {
+        for k in keys {
+            doc.steps[k] = nil
+            doc.lastUsed?[k] = nil
+        }
+        doc.results = doc.results.intersection(stored)
+        try persist()
+        return Set(doc.steps.values)
     }
 
     public func isResultImage(_ image: Digest) -> Bool { doc.results.contains(image) }
@@ -52,19 +88,11 @@ public actor BuildCache {
         !doc.results.contains(image) && doc.steps.values.contains(image)
     }
 
-    /// Forgets every step (and results no longer stored); returns the images the steps named.
-    public func removeAll(keeping stored: Set<Digest>) throws -> Set<Digest> {
-        let images = Set(doc.steps.values)
-        doc.steps = [:]
-        doc.results = doc.results.intersection(stored)
-        try persist()
-        return images
-    }
-
     /// Drops entries whose image is gone.
     public func forget(_ image: Digest) throws {
         let before = doc.steps.count
         doc.steps = doc.steps.filter { $0.value != image }
+        doc.lastUsed = doc.lastUsed?.filter { doc.steps[$0.key] != nil }
         let removedResult = doc.results.remove(image) != nil
         if before != doc.steps.count || removedResult { try persist() }
     }

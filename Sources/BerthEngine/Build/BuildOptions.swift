@@ -16,8 +16,13 @@ extension Engine {
         public var labels: [String: String] = [:]
         public var target: String?
         public var squash = false
-        /// `rm`: remove a step's container once it succeeded (a failed step's is always removed, as with `forcerm`).
+        /// `rm`: remove a step's container once it succeeded.
         public var removeIntermediate = true
+        /// `forcerm`: remove every step's container, a failed step's too (kept by default for inspection).
+        public var forceRemove = false
+        /// `RUN --mount=type=secret` values by id (berth's `X-Berth-Build-Secrets` header); never
+        /// written to a layer, the cache key or the history.
+        public var secrets: [String: Data] = [:]
         /// `default`/`bridge`, `none` or `host`.
         public var networkMode = "bridge"
         public var credentials: [String: RegistryCredentials] = [:]

@@ -13,6 +13,13 @@ public enum CopyStep {
         public var host: String
     }
 
+    /// How Docker's history names a COPY's sources: `file`, `dir` (one directory) or `multi`.
+    public static func historyKind(_ sources: [Source]) -> String {
+        guard sources.count == 1 else { return "multi" }
+        var st = stat()
+        return stat(sources[0].host, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR ? "dir" : "file"
+    }
+
     /// What the step is asked to do, expanded.
     public struct Request: Sendable {
         /// Source patterns as written (context- or stage-relative; globs allowed).

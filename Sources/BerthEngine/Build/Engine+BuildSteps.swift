@@ -14,8 +14,10 @@ extension Engine {
         var workdir: String
         /// `bridge` (the default), `none` or `host`.
         var network: String
-        /// HostConfig binds (`--mount=type=cache|bind`).
+        /// HostConfig binds (`--mount=type=cache|bind|secret`).
         var binds: [String] = []
+        /// HostConfig tmpfs (`--mount=type=tmpfs`): target → options.
+        var tmpfs: [String: String] = [:]
     }
 
     /// Runs a RUN step in a real container on the build's network, streaming its output to
@@ -26,7 +28,7 @@ extension Engine {
             "User": step.user, "WorkingDir": step.workdir, "AttachStdout": true, "AttachStderr": true,
             "Labels": ["berth.build": "step"],
         ]
-        config["HostConfig"] = ["NetworkMode": step.network, "Binds": step.binds]
+        config["HostConfig"] = ["NetworkMode": step.network, "Binds": step.binds, "Tmpfs": step.tmpfs]
         let body = try JSONSerialization.data(withJSONObject: config)
         let (id, _) = try await createContainer(name: nil, body: body)
         started(id)
@@ -55,6 +57,31 @@ extension Engine {
             if !imageLayers.contains(where: { FileSystem.exists("\($0)/\(f)") }) { unlink("\(upper)/\(f)") }
         }
         return try await buildLayer(fromDirectory: upper, lease: lease)
+    }
+
+    /// Removes from the container's upper directory what only its mounts made: the empty file
+    /// or directory the runtime created at each mount target the image lacks, and the empty
+    /// parents it created for them (e.g. /run/secrets), as BuildKit leaves no mount stubs.
+    func removeMountStubs(ofContainer id: String, targets: [String], imageLayers: [String]) async throws {
+        let upper = "\(containers.bundle(id))/upper"
+        try await Blocking.run {
+            for target in targets {
+                var path = CopyPath.clean(target)
+                walk: while path != "/" {
+                    let rel = String(path.dropFirst())
+                    if imageLayers.contains(where: { FileSystem.exists("\($0)/\(rel)") }) { break }
+                    var st = stat()
+                    guard lstat("\(upper)/\(rel)", &st) == 0 else { break }
+                    switch st.st_mode & S_IFMT {
+                    case S_IFREG where st.st_size == 0: unlink("\(upper)/\(rel)")
+                    case S_IFDIR: rmdir("\(upper)/\(rel)") // fails when not empty: the step wrote there
+                    default: break walk
+                    }
+                    if FileSystem.exists("\(upper)/\(rel)") { break }
+                    path = CopyPath.clean((path as NSString).deletingLastPathComponent)
+                }
+            }
+        }
     }
 
     /// A directory in overlay form written as a layer blob; nil when it holds nothing.

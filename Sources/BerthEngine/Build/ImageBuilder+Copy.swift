@@ -10,7 +10,7 @@ extension ImageBuilder {
     // MARK: WORKDIR
 
     func workdirStep(_ path: String, _ state: inout State) async throws {
-        let key = BuildCacheKey(parent: state.record?.id, instruction: "WORKDIR \(path)", buildArgs: visibleArgs(state))
+        let key = BuildCacheKey(parent: state.record?.id, instruction: "WORKDIR \(path)")
         if let r = await cached(key) { return try reuse(r, &state) }
         state.cc.workingDir = path
         var layer: Descriptor?
@@ -101,9 +101,9 @@ extension ImageBuilder {
         let srcs = sources
         let checksums = try await Blocking.run { CopyStep.checksums(srcs) }
         let key = BuildCacheKey(parent: state.record?.id, instruction: "\(keyword) \(Self.json(sources.map(\.relative))) \(dest) owner=\(owner.map { "\($0.uid):\($0.gid)" } ?? "") mode=\(mode.map { String($0, radix: 8) } ?? "")",
-                                buildArgs: visibleArgs(state), files: checksums)
+                                files: checksums)
         let summary = Digest.sha256(of: Array(checksums.joined(separator: "\n").utf8)).encoded
-        let createdBy = "/bin/sh -c #(nop) \(keyword) \(sources.count == 1 ? "file" : "multi"):\(summary) in \(dest) "
+        let createdBy = "/bin/sh -c #(nop) \(keyword) \(CopyStep.historyKind(sources)):\(summary) in \(dest) "
         if let r = await cached(key) { return try reuse(r, &state) }
         let destIsDir = try await Blocking.run { () throws -> Bool in
             guard dest != "/" else { return true }

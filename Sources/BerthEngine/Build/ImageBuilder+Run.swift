@@ -36,60 +36,78 @@ extension ImageBuilder {
         case "host": network = "host"
         case let other: throw EngineError(.invalid, "--network=\(other) is not supported for RUN; use default, none or host")
         }
-        let args = visibleArgs(state)
-        var binds: [String] = []
-        for m in r.mounts { binds.append(try bind(for: m, state)) }
-        var env = args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        // The ARGs in scope an ENV of the same name does not hide: the step's environment, its
+        // history's `|N K=V` prefix and its cache key (as Docker's FilterAllowed).
         let envKeys = Set((state.cc.env ?? []).map { String($0.prefix { $0 != "=" }) })
-        env.removeAll { envKeys.contains(String($0.prefix { $0 != "=" })) }
+        let args = visibleArgs(state).filter { !envKeys.contains($0.key) }
+        let env = Self.runEnvironment(imageEnv: state.cc.env ?? [], args: args, buildArgs: options.buildArgs)
         let argText = args.isEmpty ? "" : "|\(args.count) " + args.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
         let createdBy = argText + argv.joined(separator: " ")
-        let key = BuildCacheKey(parent: state.record?.id, instruction: "RUN \(Self.json(argv)) network=\(network) mounts=\(r.mounts.map { "\($0.kind.rawValue):\($0.target):\($0.source ?? ""):\($0.id ?? "")" })", buildArgs: args)
+        // The mounts as written (a secret's id, never its value), and those ARGs.
+        let key = BuildCacheKey(parent: state.record?.id, instruction: "RUN \(Self.json(argv)) network=\(network) mounts=\(r.mounts.map(Self.cacheText))", buildArgs: args,
+                                files: try await bindInputs(r.mounts))
         if let cachedImage = await cached(key) { return try reuse(cachedImage, &state) }
         guard let image = state.record else {
             throw EngineError(.invalid, "cannot RUN in an empty (scratch) image: there is no shell; COPY a filesystem in first")
         }
-        let step = Engine.RunStep(image: image.id, argv: argv, env: (state.cc.env ?? []) + env, user: state.cc.user ?? "",
-                                  workdir: state.cc.workingDir ?? "", network: network, binds: binds)
+        let mounts = try await stepMounts(r.mounts, state)
+        let step = Engine.RunStep(image: image.id, argv: argv, env: env + mounts.secretEnv, user: state.cc.user ?? "",
+                                  workdir: state.cc.workingDir ?? "", network: network, binds: mounts.binds, tmpfs: mounts.tmpfs)
         let quiet = options.quiet
         let events = self.events
-        let (id, code) = try await engine.runBuildContainer(step, started: { say(" ---> Running in \($0.prefix(12))\n") }) { text in
-            if !quiet { events(.stream(text)) }
-        }
+        let ran: (id: String, exitCode: Int32)
         do {
-            guard code == 0 else {
-                throw BuildFailure(message: "The command '\(argv.joined(separator: " "))' returned a non-zero code: \(code)", exitCode: code)
+            ran = try await engine.runBuildContainer(step, started: { say(" ---> Running in \($0.prefix(12))\n") }) { text in
+                if !quiet { events(.stream(text)) }
             }
-            let layer = try await engine.buildLayer(fromContainer: id, imageLayers: engine.layerDirectories(image), lease: lease)
-            try await commit(&state, layer: layer, createdBy: createdBy, key: key)
         } catch {
-            try? await engine.removeContainer(id, force: true, volumes: true)
+            await release(mounts)
             throw error
         }
-        if options.removeIntermediate {
+        await release(mounts)
+        let id = ran.id
+        do {
+            guard ran.exitCode == 0 else {
+                throw BuildFailure(message: "The command '\(argv.joined(separator: " "))' returned a non-zero code: \(ran.exitCode)", exitCode: ran.exitCode)
+            }
+            let layers = engine.layerDirectories(image)
+            try await engine.removeMountStubs(ofContainer: id, targets: mounts.targets, imageLayers: layers)
+            let layer = try await engine.buildLayer(fromContainer: id, imageLayers: layers, lease: lease)
+            try await commit(&state, layer: layer, createdBy: createdBy, key: key)
+        } catch {
+            // As Docker's classic builder: the failed step's container stays for inspection
+            // unless --force-rm (or it holds a secret in its environment).
+            if options.forceRemove || !mounts.secretEnv.isEmpty {
+                try? await engine.removeContainer(id, force: true, volumes: true)
+                say("Removing intermediate container \(id.prefix(12))\n")
+            }
+            throw error
+        }
+        // A container whose environment holds a secret never stays (its record would keep it).
+        if options.removeIntermediate || options.forceRemove || !mounts.secretEnv.isEmpty {
             try? await engine.removeContainer(id, force: true, volumes: true)
             say("Removing intermediate container \(id.prefix(12))\n")
         }
         say(" ---> \(state.record!.id.short)\n")
     }
 
-    /// `RUN --mount`: a cache directory kept under the data root, or a read-only bind of the context.
-    func bind(for m: RunMount, _ state: State) throws -> String {
-        let target = m.target.hasPrefix("/") ? m.target : CopyPath.join(state.cc.workingDir ?? "/", m.target)
-        switch m.kind {
-        case .cache:
-            let id = m.id ?? target
-            let dir = "\(engine.dataRoot)/build-mounts/\(Digest.sha256(of: Array(id.utf8)).encoded)"
-            try FileSystem.makeDirectory("\(engine.dataRoot)/build-mounts", mode: 0o700)
-            try FileSystem.makeDirectory(dir, mode: 0o755)
-            return "\(dir):\(target)"
-        case .bind:
-            guard m.from == nil else { throw EngineError(.invalid, "--mount=type=bind,from=… is not supported by berth yet; COPY --from the files instead") }
-            guard m.readOnly else { throw EngineError(.invalid, "--mount=type=bind,rw is not supported by berth (writes would reach the build context); drop rw") }
-            let source = try CopyStep.resolveBeneath(context.root, m.source ?? ".", refuseEscape: true, instruction: "RUN --mount", original: m.source ?? ".")
-            return "\(source):\(target):ro"
-        default:
-            throw EngineError(.invalid, "--mount=type=\(m.kind.rawValue) is not supported by berth's builder; use type=cache or type=bind")
+    /// A mount as the cache key sees it: everything written in the Dockerfile.
+    static func cacheText(_ m: RunMount) -> String {
+        "\(m.kind.rawValue):\(m.target):\(m.source ?? ""):\(m.from ?? ""):\(m.id ?? ""):\(m.readOnly ? "ro" : "rw"):"
+            + m.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// A RUN container's environment: the image's ENV, then the ARGs in scope that ENV does not
+    /// set, then — as Docker does — the predefined proxy args (`http_proxy`, `NO_PROXY`, …) given
+    /// with `--build-arg` but not declared with ARG. Those reach the command only: they stay out
+    /// of the cache key, the history and the image's config, so a build behind a proxy makes the
+    /// same image, and reuses the same cache, as one without.
+    static func runEnvironment(imageEnv: [String], args: [String: String], buildArgs: [String: String?]) -> [String] {
+        var inScope = args
+        for (k, v) in buildArgs where proxyArgs.contains(k) && args[k] == nil {
+            if let v { inScope[k] = v }
         }
+        let envKeys = Set(imageEnv.map { String($0.prefix { $0 != "=" }) })
+        return imageEnv + inScope.filter { !envKeys.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 }

@@ -168,6 +168,7 @@ extension Engine {
         await emit("destroy", r)
         await healthMonitors.cancel(r.id)
         await containers.remove(r.id)
+        DiskReserve.refill()
         await execs.removeAll(of: r.id)
         await restarts.reset(r.id)
         unlink(shimSocket(r.id))

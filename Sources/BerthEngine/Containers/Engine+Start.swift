@@ -29,7 +29,8 @@ extension Engine {
         let shimPid: Int32, reportFD: Int32
         do {
             record = try await connectNetworks(record)
-            let spec = try await containerSpec(record, bundle: bundle)
+            var spec = try await containerSpec(record, bundle: bundle)
+            spec.diskReserve = "\(dataRoot)/\(DiskReserve.fileName)"
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
@@ -183,6 +184,9 @@ extension Engine {
                     let profile = "\(bundle)/seccomp.json"
                     let data = value.hasPrefix("{") ? Data(value.utf8) : (FileManager.default.contents(atPath: value) ?? Data())
                     guard !data.isEmpty else { throw EngineError(.invalid, "seccomp profile \(value) is empty or unreadable") }
+                    do { _ = try SeccompProfile.checked(data, source: value.hasPrefix("{") ? "given with --security-opt" : value) } catch {
+                        throw EngineError(.invalid, "\(error)")
+                    }
                     try FileSystem.writeAtomically(data, to: profile)
                     seccomp = .profile(profile)
                 }

@@ -12,6 +12,9 @@ actor KeyedLock {
         }
     }
 
+    /// Takes the lock for `key` if nobody holds it; never waits.
+    func tryLock(_ key: String) -> Bool { held.insert(key).inserted }
+
     func unlock(_ key: String) {
         if var queue = waiters[key], !queue.isEmpty {
             let next = queue.removeFirst()

@@ -22,8 +22,10 @@ extension CgroupV1 {
 }
 
 extension CgroupV2 {
-    /// Not yet: cgroup v2 filters devices with a BPF_PROG_TYPE_CGROUP_DEVICE program attached
-    /// to the cgroup, which Berth does not build. Container opens of host devices then depend
-    /// on the host's own policy (docs/security-suite.md lists this as open).
-    func restrictDevices() throws(CgroupError) {}
+    /// Attaches `CgroupDeviceProgram` built from Docker's list to the cgroup: cgroup v2 has no
+    /// devices files, the kernel asks the cgroup's BPF_PROG_TYPE_CGROUP_DEVICE programs instead.
+    /// The attachment holds the program; it goes with the cgroup.
+    func restrictDevices() throws(CgroupError) {
+        try CgroupDeviceProgram(rules: CgroupDevices.allowed.compactMap(CgroupDeviceProgram.Rule.init(parsing:))).attach(to: dir)
+    }
 }

@@ -1,14 +1,21 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 
 /// Files replaced atomically: written to a temp file beside the target, fsynced, renamed over it,
 /// and the directory fsynced, so a reader sees the old or the new content, never a torn one.
 enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(RuntimeError) {
+    /// On a full filesystem, deletes the data root's reserve file `reserve` (see BerthStore's
+    /// `DiskReserve`) and tries once more, so a container that filled the disk cannot keep its
+    /// shim from recording its exit.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, reserve: String? = nil) throws(RuntimeError) {
+        do {
+            try writeOnce(bytes, to: path, mode: mode)
+        } catch let error where (error.errno == ENOSPC || error.errno == EDQUOT) && reserve.map({ unlink($0) == 0 }) == true {
+            try writeOnce(bytes, to: path, mode: mode)
+        }
+    }
+
+    private static func writeOnce(_ bytes: [UInt8], to path: String, mode: mode_t) throws(RuntimeError) {
         let temp = path + ".tmp-\(getpid())"
         let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .sys("create \(temp)") }
@@ -30,8 +37,8 @@ enum AtomicFile {
     }
 
     /// Encodes `value` as JSON and writes it atomically.
-    static func writeJSON(_ value: some Encodable, to path: String) throws(RuntimeError) {
-        try write(try JSONLine.encode(value), to: path)
+    static func writeJSON(_ value: some Encodable, to path: String, reserve: String? = nil) throws(RuntimeError) {
+        try write(try JSONLine.encode(value), to: path, reserve: reserve)
     }
 
     private static func syncDirectory(of path: String) {

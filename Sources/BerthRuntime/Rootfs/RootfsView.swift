@@ -1,9 +1,5 @@
 import CBerthSys
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 
 /// `berth-shim --view`: a stopped container's filesystem as its process would see it — the

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 extension SeccompProfile {
@@ -12,12 +12,15 @@ extension SeccompProfile {
         try decode(try readFile(path), path: path)
     }
 
-    /// Decodes profile JSON; `path` names it in errors.
+    /// Decodes profile JSON; `path` names it in errors. This runs in the shim, which links only
+    /// FoundationEssentials (the rest of Foundation costs each shim about 0.5 MiB): a JSON
+    /// syntax error says where it is only from berthd (`SeccompProfile.syntaxError(in:)` in
+    /// BerthEngine), which checks a user's profile before a shim reads it.
     public static func decode(_ data: Data, path: String) throws(SeccompError) -> SeccompProfile {
         do {
             return try JSONDecoder().decode(SeccompProfile.self, from: data)
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
-            throw .malformedProfile(path: path, reason: syntaxError(in: data) ?? context.debugDescription)
+            throw .malformedProfile(path: path, reason: "invalid JSON: \(context.debugDescription)")
         } catch let error as DecodingError {
             throw .malformedProfile(path: path, reason: describe(error))
         } catch {
@@ -43,25 +46,6 @@ extension SeccompProfile {
         }
     }
 
-    /// Where the JSON syntax breaks ("invalid JSON at line 3, column 14: Invalid value …"):
-    /// JSONDecoder does not say, JSONSerialization gives a character offset.
-    private static func syntaxError(in data: Data) -> String? {
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return nil
-        } catch {
-            guard let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
-            guard let range = detail.range(of: "character "),
-                  let offset = Int(detail[range.upperBound...].prefix(while: \.isNumber)) else {
-                return "invalid JSON: \(detail)"
-            }
-            let before = data.prefix(offset)
-            let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
-            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - before.startIndex + 1 } ?? 0) + 1
-            return "invalid JSON at line \(line), column \(column): \(detail)"
-        }
-    }
-
     /// "at syscalls[3].args[0].value: expected UInt64 …" from a DecodingError.
     private static func describe(_ error: DecodingError) -> String {
         func at(_ path: [any CodingKey]) -> String {
@@ -73,7 +57,7 @@ extension SeccompProfile {
         }
         switch error {
         case let .dataCorrupted(context):
-            let underlying = context.underlyingError.map { " (\($0.localizedDescription))" } ?? ""
+            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
             return "at \(at(context.codingPath)): \(context.debugDescription)\(underlying)"
         case let .keyNotFound(key, context):
             return "at \(at(context.codingPath)): missing \"\(key.stringValue)\""

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <stdint.h>
+#include <malloc.h> /* malloc_trim: an idle shim returns its setup garbage */
 
 /// clone(2) without a new stack, so it returns twice like fork(): 0 in the child, the child's
 /// pid in the parent. `flags` are CLONE_NEW* bits; SIGCHLD is added.
@@ -81,5 +82,14 @@ int berth_seal_fd(int fd);
 
 /// Brings the loopback interface of the current network namespace up.
 int berth_loopback_up(void);
+
+/* cgroup v2 device filtering: bpf(2). */
+/// Loads `count` eBPF instructions (struct bpf_insn, 8 bytes each) as a
+/// BPF_PROG_TYPE_CGROUP_DEVICE program; returns its fd. `log` (may be NULL) receives the
+/// verifier's log.
+int berth_bpf_load_device_program(const uint64_t *insns, unsigned int count, char *log, unsigned int log_size);
+/// Attaches program `prog_fd` to the cgroup (v2 directory) at `cgroup_fd` as its device filter
+/// (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI: ancestors' filters still apply).
+int berth_bpf_attach_device_program(int prog_fd, int cgroup_fd);
 
 #endif

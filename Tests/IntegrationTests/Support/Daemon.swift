@@ -18,12 +18,25 @@ final class Daemon: @unchecked Sendable {
     /// Variables added to berthd's environment (e.g. `BERTH_REGISTRY_READ_TIMEOUT`).
     let environment: [String: String]
     private(set) var process: Process?
+    /// berthd sees /sys/fs/cgroup/unified as /sys/fs/cgroup (`cgroupV2` on a hybrid host).
+    let unifiedCgroup: Bool
 
     /// `netns`: a namespace shared with the test's other servers (a registry, other daemons);
     /// berthds sharing one run without a bridge or packet filter, which only one may own.
-    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, environment: [String: String] = [:]) throws {
+    /// `dataRootSize`: the data root is a tmpfs of that size (`64m`), a disk that can fill up.
+    /// `cgroupV2`: on a hybrid host, berthd runs in a mount namespace of its own where the
+    /// unified mount covers /sys/fs/cgroup, so it and its shims see cgroup v2 alone.
+    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, dataRootSize: String? = nil, cgroupV2: Bool = false,
+         environment: [String: String] = [:]) throws {
         dir = try TempDir.make("berthd")
         self.environment = environment
+        unifiedCgroup = cgroupV2 && access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0
+        if let size = dataRootSize {
+            mkdir("\(dir)/data", 0o700)
+            guard mount("tmpfs", "\(dir)/data", "tmpfs", 0, "size=\(size),mode=0700") == 0 else {
+                throw TestFailure("mount tmpfs on \(dir)/data: \(String(cString: strerror(errno)))")
+            }
+        }
         netns = try shared ?? NetNS()
         self.extraArguments = extraArguments + (shared == nil ? [] : ["--bridge", "none", "--firewall", "none"])
         try start()
@@ -36,6 +49,7 @@ final class Daemon: @unchecked Sendable {
         for ns in (try? FileManager.default.contentsOfDirectory(atPath: "\(execRoot)/netns")) ?? [] {
             umount2("\(execRoot)/netns/\(ns)", Int32(MNT_DETACH))
         }
+        umount2(dataRoot, Int32(MNT_DETACH))  // a `dataRootSize` tmpfs; EINVAL otherwise
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -52,6 +66,11 @@ final class Daemon: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.arguments = ["--net=\(netns.path)", Binaries.berthd, "--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + extraArguments
+        if unifiedCgroup {
+            p.arguments = ["--mount", "--propagation", "slave", "/bin/sh", "-c",
+                           #"mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && exec /usr/bin/nsenter "$@""#, "sh"] + p.arguments!
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        }
         let log = FileHandle(forWritingAtPath: try logFile()) ?? .nullDevice
         log.seekToEndOfFile()
         p.standardOutput = log

@@ -23,8 +23,8 @@ enum Fixtures {
     }()
 
     /// A daemon with the busybox image imported as `bb`.
-    static func daemonWithBusybox(options: [String] = []) throws -> Daemon {
-        let d = try Daemon(options)
+    static func daemonWithBusybox(options: [String] = [], dataRootSize: String? = nil, cgroupV2: Bool = false) throws -> Daemon {
+        let d = try Daemon(options, dataRootSize: dataRootSize, cgroupV2: cgroupV2)
         let r = d.berth("import", "-c", "CMD [\"sh\"]", busyboxTar, "bb")
         guard r.status == 0 else { throw TestFailure("import failed: \(r.stderr)") }
         return d

@@ -26,12 +26,17 @@ struct Build: ParsableCommand {
     @Option(help: "Set the networking mode for the RUN instructions during build (default, none, host)") var network: String?
     @Option(name: .customLong("rm"), help: "Remove intermediate containers after a successful build (--rm=false keeps them)") var removeIntermediate = true
     @Flag(name: .customLong("force-rm"), help: "Always remove intermediate containers") var forceRemove = false
+    @Option(help: "Secret to expose to RUN --mount=type=secret (id=NAME,src=PATH or id=NAME,env=VARIABLE)") var secret: [String] = []
+    @Option(help: "SSH agent socket or keys to expose to the build (not supported by berth)") var ssh: [String] = []
     @Option(name: .customLong("base-image"), help: "Base image for a directory without a Dockerfile (repo2docker files)") var baseImage = "python:3.12-slim"
     @Flag(name: .customLong("print-dockerfile"), help: "Print the Dockerfile generated for a directory without one, and exit") var printDockerfile = false
     @Argument(help: "The build context: a directory, or - for a tar or Dockerfile on stdin") var path: String
 
     func run() throws {
         guard ["auto", "plain", "tty"].contains(progress) else { throw CLIError("invalid --progress \(progress): use auto, plain or tty") }
+        guard ssh.isEmpty else {
+            throw CLIError("--ssh is not supported by berth's builder (no ssh agent forwarding); fetch private sources before the build, or pass a key with --secret id=NAME,src=PATH")
+        }
         var query: [(String, String)] = [("version", "1")]
         for t in tag {
             _ = try Reference(parsing: t)
@@ -72,8 +77,9 @@ struct Build: ParsableCommand {
             FileHandle.standardOutput.write(Data("Sending build context to berthd  \(size)\n".utf8))
         }
         let auth = try DockerConfig.load().registryConfigHeader()
-        let resp = try api.call("POST", "/build", query: query, headers: [("Content-Type", "application/x-tar"), ("X-Registry-Config", auth)],
-                                body: .stream(source))
+        var headers = [("Content-Type", "application/x-tar"), ("X-Registry-Config", auth)]
+        if let secrets = try Self.secretsHeader(secret) { headers.append(("X-Berth-Build-Secrets", secrets)) }
+        let resp = try api.call("POST", "/build", query: query, headers: headers, body: .stream(source))
         var imageID: String?
         try api.stream(resp) { msg in
             if let aux = msg["aux"] as? [String: Any], let id = aux["ID"] as? String { imageID = id }
@@ -86,6 +92,53 @@ struct Build: ParsableCommand {
         if let iidfile {
             guard FileManager.default.createFile(atPath: iidfile, contents: Data(imageID.utf8)) else { throw CLIError("cannot write --iidfile \(iidfile)") }
         }
+    }
+
+    /// The most secret bytes a build may send (berthd's limit: the header must fit a request head).
+    static let maxSecretBytes = 32 * 1024
+
+    /// `--secret id=NAME,src=PATH` (a file; `source=` too), `id=NAME,env=VARIABLE`, or
+    /// `type=env|file` as docker buildx takes them (`id=NAME` alone: the variable NAME) as
+    /// berth's `X-Berth-Build-Secrets` header: URL-safe base64 JSON of id → base64 value.
+    static func secretsHeader(_ specs: [String]) throws -> String? {
+        guard !specs.isEmpty else { return nil }
+        var values: [String: String] = [:]
+        var total = 0
+        for spec in specs {
+            var fields: [String: String] = [:]
+            for part in spec.split(separator: ",") {
+                let p = part.split(separator: "=", maxSplits: 1).map(String.init)
+                guard p.count == 2 else { throw CLIError("invalid --secret \(spec): expected key=value fields, e.g. id=token,src=./token.txt") }
+                let key = p[0].lowercased() == "source" ? "src" : p[0].lowercased()
+                guard ["id", "src", "env", "type"].contains(key) else {
+                    throw CLIError("invalid --secret \(spec): unexpected key \(p[0]); use id, src (or source), env or type")
+                }
+                fields[key] = p[1]
+            }
+            let type = fields["type"] ?? (fields["env"] != nil ? "env" : "file")
+            guard type == "file" || type == "env" else { throw CLIError("invalid --secret \(spec): type must be file or env") }
+            let id = fields["id"] ?? fields["src"].map { URL(fileURLWithPath: $0).lastPathComponent } ?? fields["env"] ?? ""
+            guard !id.isEmpty else { throw CLIError("invalid --secret \(spec): give it an id, e.g. id=token,src=./token.txt") }
+            let data: Data
+            if type == "file", let src = fields["src"] {
+                guard let d = FileManager.default.contents(atPath: src) else { throw CLIError("--secret \(id): cannot read \(src)") }
+                data = d
+            } else {
+                if type == "file", fields["env"] == nil, ProcessInfo.processInfo.environment[id] == nil {
+                    throw CLIError("invalid --secret \(spec): give its source, src=PATH or env=VARIABLE")
+                }
+                let name = fields["env"] ?? id
+                guard let v = ProcessInfo.processInfo.environment[name] else { throw CLIError("--secret \(id): the environment variable \(name) is not set") }
+                data = Data(v.utf8)
+            }
+            total += data.count
+            guard total <= maxSecretBytes else {
+                throw CLIError("--secret: the secrets total more than \(maxSecretBytes / 1024) KiB, berthd's limit; bind-mount large files from the context instead")
+            }
+            values[id] = data.base64EncodedString()
+        }
+        let json = try JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])
+        return json.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
     /// Writes the context tar; returns the Dockerfile's name inside it.
@@ -212,18 +265,30 @@ struct BuilderGroup: ParsableCommand {
 
 struct BuilderPrune: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove build cache")
-    @Flag(name: .shortAndLong, help: "Remove all unused build cache") var all = false
+    @Flag(name: .shortAndLong, help: "Remove all unused build cache, not just dangling ones") var all = false
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
-    @Option(help: "Provide filter values") var filter: [String] = []
+    @Option(help: "Provide filter values (e.g. until=24h)") var filter: [String] = []
+    @Option(name: .customLong("keep-storage"), help: "Amount of disk space to keep for cache") var keepStorage: String?
 
     func run() throws {
-        guard filter.isEmpty else { throw CLIError("builder prune --filter is not supported by berth; prune without filters") }
+        var query: [(String, String)] = all ? [("all", "1")] : []
+        var filters: [String: [String: Bool]] = [:]
+        for f in filter {
+            let p = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard p.count == 2, !p[1].isEmpty else { throw CLIError("invalid filter \(f): expected key=value, e.g. until=24h") }
+            guard p[0] == "until" || p[0] == "unused-for" else { throw CLIError("builder prune: the filter \(p[0]) is not supported by berth; use until=DURATION") }
+            filters[p[0], default: [:]][p[1]] = true
+        }
+        if !filters.isEmpty { query.append(("filters", String(decoding: try JSONSerialization.data(withJSONObject: filters), as: UTF8.self))) }
+        if let keepStorage {
+            query.append(("keep-storage", String(try ContainerOptions.bytes(keepStorage, flag: "--keep-storage"))))
+        }
         if !force {
-            print("WARNING! This will remove all dangling build cache. Are you sure you want to continue? [y/N] ", terminator: "")
+            print("WARNING! This will remove all \(all ? "" : "dangling ")build cache. Are you sure you want to continue? [y/N] ", terminator: "")
             guard readLine()?.lowercased().hasPrefix("y") == true else { return }
         }
         let api = try API.connect()
-        let result = try api.json("POST", "/build/prune", query: all ? [("all", "1")] : [])
+        let result = try api.json("POST", "/build/prune", query: query)
         let obj = result as? [String: Any] ?? [:]
         let deleted = obj["CachesDeleted"] as? [String] ?? []
         if !deleted.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOCI
 import BerthRegistryServer
 import Dispatch
 import Foundation
@@ -21,6 +22,11 @@ struct RegistryServe: ParsableCommand {
     @Option(help: "htpasswd file with bcrypt entries (htpasswd -B); requires basic auth") var htpasswd: String?
     @Flag(help: "Refuse pushes and deletions") var readOnly = false
     @Option(help: "Append the request log to this file instead of stderr") var log: String?
+    @Option(help: "Close a connection that sends no request for this long") var idleTimeout = "2m"
+    @Option(help: "Cut off a request body that brings less than 1 KiB in this long") var readTimeout = "1m"
+    @Option(help: "Connections served at once; more get 503") var maxConnections = 512
+    @Option(help: "Upload sessions open at once; more get 429") var maxUploads = 256
+    @Option(help: "Drop an upload session (and its data) untouched for this long") var uploadTimeout = "1h"
 
     func run() throws {
         let (host, port) = try RegistryServer.parseAddress(addr)
@@ -32,6 +38,12 @@ struct RegistryServe: ParsableCommand {
         options.htpasswd = htpasswd
         options.readOnly = readOnly
         options.logPath = log
+        options.idleTimeout = try Self.duration(idleTimeout, "--idle-timeout")
+        options.readTimeout = try Self.duration(readTimeout, "--read-timeout")
+        options.uploadTimeout = try Self.duration(uploadTimeout, "--upload-timeout")
+        guard maxConnections > 0, maxUploads > 0 else { throw CLIError("berth registry: --max-connections and --max-uploads must be at least 1") }
+        options.maxConnections = maxConnections
+        options.maxUploads = maxUploads
         let server = RegistryServer(options: options)
         let scheme = tlsCert == nil ? "http" : "https"
         let failure = LockedBox<Error?>(nil)
@@ -58,6 +70,16 @@ struct RegistryServe: ParsableCommand {
         }
         withExtendedLifetime(sources) { done.wait() }
         if let error = failure.get() { throw CLIError("berth registry: \(error)") }
+    }
+}
+
+extension RegistryServe {
+    /// A positive Go duration (`90s`, `2m`, `1h30m`).
+    static func duration(_ text: String, _ flag: String) throws -> Duration {
+        let nanoseconds: Int64
+        do { nanoseconds = try GoDuration.parse(text) } catch { throw CLIError("berth registry: \(flag) \(text): \(error)") }
+        guard nanoseconds > 0 else { throw CLIError("berth registry: \(flag) must be longer than 0, like 30s or 2m") }
+        return .nanoseconds(nanoseconds)
     }
 }
 

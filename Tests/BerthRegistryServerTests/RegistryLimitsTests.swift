@@ -1,0 +1,189 @@
+@testable import BerthRegistryServer
+import Foundation
+import Glibc
+import Testing
+
+/// `berth registry serve`'s limits against raw sockets: idle and dripping clients are cut off,
+/// connections and upload sessions past their caps get the spec's error JSON, abandoned
+/// uploads expire with their files. Timeouts are short here; assertions wait on outcomes (a
+/// closed socket, an empty directory), never on how long they took.
+@Suite(.serialized) struct RegistryLimitsTests {
+    /// A server on a free port of 127.0.0.1 with a fresh root, stopped by `stop()`.
+    final class Server: Sendable {
+        let root = NSTemporaryDirectory() + "berth-registry-limits-\(UUID().uuidString)"
+        let port: Int
+        let task: Task<Void, Error>
+
+        init(_ configure: (inout RegistryServer.Options) -> Void) async throws {
+            var options = RegistryServer.Options(root: root)
+            options.port = 0
+            configure(&options)
+            let server = RegistryServer(options: options)
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            task = Task { try await server.run { continuation.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            port = try #require(await iterator.next())
+        }
+
+        func stop() async {
+            task.cancel()
+            _ = await task.result
+            try? FileManager.default.removeItem(atPath: root)
+        }
+
+        var ingests: [String] { (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/ingest")) ?? [] }
+    }
+
+    /// A blocking TCP client; reads give up after 30 s (a generous bound, not a measurement).
+    final class Client {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+            var timeout = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        /// Sends `text`; false once the server has closed the connection.
+        @discardableResult
+        func send(_ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) == $0.count }
+        }
+
+        /// Everything until the server closes the connection (or 30 s pass: then nil).
+        func readToClose() -> String? {
+            var out = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 { return String(decoding: out, as: UTF8.self) }
+                if n < 0 { return errno == ECONNRESET ? String(decoding: out, as: UTF8.self) : nil }
+                out += buffer[0..<n]
+            }
+        }
+
+        /// One response (head and a Content-Length body) to a request already sent.
+        func readResponse() -> String {
+            var out = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let text = String(decoding: out, as: UTF8.self)
+                if let end = text.range(of: "\r\n\r\n") {
+                    let length = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                        .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                    if text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length { return text }
+                }
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { return text }
+                out += buffer[0..<n]
+            }
+        }
+    }
+
+    @Test func aSilentClientIsCutOffAfterTheIdleTimeoutAndAPromptOneIsServed() async throws {
+        let server = try await Server { $0.idleTimeout = .milliseconds(500) }
+        let silent = try Client(port: server.port)
+        let prompt = try Client(port: server.port)
+        prompt.send("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(prompt.readResponse().hasPrefix("HTTP/1.1 200"))
+        #expect(silent.readToClose() == "", "closed without an answer")
+        // Kept alive after its response, the prompt one is idle again and cut off in turn.
+        #expect(prompt.readToClose() == "")
+        await server.stop()
+    }
+
+    @Test func aHeadDrippedByteByByteIsCutOff() async throws {
+        let server = try await Server { $0.idleTimeout = .milliseconds(500) }
+        let client = try Client(port: server.port)
+        var sent = 0
+        for byte in "GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 200))\r\n\r\n" {
+            guard client.send(String(byte)) else { break }
+            sent += 1
+            usleep(20_000)
+        }
+        #expect(sent < 200, "the server closed the connection before the head was complete")
+        #expect(client.readToClose()?.contains("200 OK") != true)
+        await server.stop()
+    }
+
+    @Test func aBodyDrippedByteByByteIsCutOff() async throws {
+        let server = try await Server { $0.readTimeout = .milliseconds(500) }
+        let client = try Client(port: server.port)
+        client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let started = client.readResponse()
+        #expect(started.hasPrefix("HTTP/1.1 202"))
+        let location = try #require(started.split(separator: "\r\n").first { $0.hasPrefix("Location:") }?.dropFirst(10))
+        client.send("PATCH \(location) HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        var sent = 0
+        while sent < 400, client.send("x") {
+            sent += 1
+            usleep(10_000)
+        }
+        #expect(sent < 400, "cut off long before 400 bytes dripped in")
+        await server.stop()
+    }
+
+    @Test func connectionsPastTheCapGet503WithTheSpecsErrorJSON() async throws {
+        let server = try await Server { $0.maxConnections = 2 }
+        let held = try [Client(port: server.port), Client(port: server.port)]
+        // Each holder has been accepted once its request is answered.
+        for client in held {
+            client.send("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readResponse().hasPrefix("HTTP/1.1 200"))
+        }
+        let extra = try Client(port: server.port)
+        extra.send("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        let refused = try #require(extra.readToClose())
+        #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused)")
+        #expect(refused.contains(#"{"errors":[{"code":"UNAVAILABLE","message":"2 connections are open"#), "\(refused)")
+        await server.stop()
+    }
+
+    @Test func uploadsPastTheCapGet429UntilOneIsCancelled() async throws {
+        let server = try await Server { $0.maxUploads = 2 }
+        let client = try Client(port: server.port)
+        var locations: [String] = []
+        for _ in 0..<2 {
+            client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = client.readResponse()
+            #expect(response.hasPrefix("HTTP/1.1 202"))
+            locations += response.split(separator: "\r\n").filter { $0.hasPrefix("Location:") }.map { String($0.dropFirst(10)) }
+        }
+        client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let refused = client.readResponse()
+        #expect(refused.hasPrefix("HTTP/1.1 429"), "\(refused)")
+        #expect(refused.contains(#"{"errors":[{"code":"TOOMANYREQUESTS","message":"2 uploads are in progress"#), "\(refused)")
+        let location = try #require(locations.first)
+        client.send("DELETE \(location) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(client.readResponse().hasPrefix("HTTP/1.1 204"))
+        client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(client.readResponse().hasPrefix("HTTP/1.1 202"), "room for a new upload again")
+        await server.stop()
+    }
+
+    @Test func abandonedUploadsExpireWithTheirFiles() async throws {
+        let server = try await Server { $0.uploadTimeout = .seconds(1) }
+        let client = try Client(port: server.port)
+        client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let started = client.readResponse()
+        #expect(started.hasPrefix("HTTP/1.1 202"))
+        let location = try #require(started.split(separator: "\r\n").first { $0.hasPrefix("Location:") }?.dropFirst(10))
+        // Untouched past --upload-timeout, the session goes with its ingest file.
+        for _ in 0..<300 where !server.ingests.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(server.ingests.isEmpty, "\(server.ingests)")
+        client.send("GET \(location) HTTP/1.1\r\nHost: x\r\n\r\n")
+        let gone = client.readResponse()
+        #expect(gone.hasPrefix("HTTP/1.1 404") && gone.contains("BLOB_UPLOAD_UNKNOWN"), "\(gone)")
+        await server.stop()
+    }
+}
