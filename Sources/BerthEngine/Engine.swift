@@ -49,10 +49,11 @@ public final class Engine: Sendable {
     /// Opens (or creates) the stores under `dataRoot` and clears what a crash left half done;
     /// finds the containers whose shims still run and watches them again.
     public init(dataRoot: String, execRoot: String, shimPath: String, network: NetworkOptions = NetworkOptions(),
-                userNamespaceRemap: UserNamespaceRemap? = nil, insecureRegistries: InsecureRegistries = InsecureRegistries()) async throws {
+                userNamespaceRemap: UserNamespaceRemap? = nil, insecureRegistries: InsecureRegistries = InsecureRegistries(),
+                registryTimeouts: RegistryTimeouts = RegistryTimeouts()) async throws {
         self.userNamespaceRemap = userNamespaceRemap
         self.dataRoot = dataRoot
-        registry = RegistryClient(insecure: insecureRegistries)
+        registry = RegistryClient(insecure: insecureRegistries, timeouts: registryTimeouts)
         self.execRoot = execRoot
         self.shimPath = shimPath
         shimExecutable = ShimExecutable(path: shimPath)

@@ -137,9 +137,12 @@ public final class RepositorySession: Sendable {
         }
     }
 
+    /// No deadline for the whole request: the connect and read timeouts bound silence (the
+    /// read timeout runs once the request is sent), and an upload that keeps moving may take
+    /// as long as it needs; a deadline cut pushes of large layers on slow links.
     func execute(_ req: HTTPClientRequest) async throws -> HTTPClientResponse {
         do {
-            return try await client.http.execute(req, deadline: .now() + .seconds(120))
+            return try await client.http.execute(req, deadline: .distantFuture)
         } catch let e as HTTPClientError where e == .redirectCycleDetected || e == .redirectLimitReached {
             throw RegistryError(.invalid, "\(endpoint.host) redirected \(req.url) in a loop (or more than 5 times); refusing it")
         }
@@ -168,7 +171,18 @@ public final class RepositorySession: Sendable {
 
     func describe(_ error: (any Error)?) -> String {
         guard let error else { return "no answer" }
-        if let e = error as? HTTPClientError { return "\(e)" }
+        if let e = error as? HTTPClientError {
+            let t = client.timeouts
+            switch e {
+            case .readTimeout:
+                return "timeout: \(endpoint.host) sent nothing for \(RegistryTimeouts.text(t.read)) (the read timeout; BERTH_REGISTRY_READ_TIMEOUT in berthd's environment sets it)"
+            case .connectTimeout:
+                return "dial tcp \(endpoint.host): i/o timeout after \(RegistryTimeouts.text(t.connect)) (BERTH_REGISTRY_CONNECT_TIMEOUT in berthd's environment sets it)"
+            case .deadlineExceeded:
+                return "timeout: \(endpoint.host) did not answer in time"
+            default: return "\(e)"
+            }
+        }
         // NIO's "connection reset (error set): Connection refused) (errno: 111)" → Go's wording.
         if let e = error as? IOError { return "dial tcp \(endpoint.host): connect: \(String(cString: strerror(e.errnoCode)).lowercased())" }
         return String(describing: error)

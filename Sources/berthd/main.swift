@@ -71,9 +71,11 @@ struct Berthd: AsyncParsableCommand {
         let network = NetworkOptions(bridgeName: bridge == "none" ? nil : bridge, bridgeSubnet: subnet, mtu: mtu, firewall: firewall)
         let insecure: InsecureRegistries
         do { insecure = try InsecureRegistries(insecureRegistries) } catch { throw ValidationError(error.message) }
+        let timeouts: RegistryTimeouts
+        do { timeouts = try RegistryTimeouts.fromEnvironment() } catch { throw ValidationError(error.message) }
         let remap = try usernsRemap.map { try UserNamespaceRemap.parse($0) }
         let engine = try await Engine(dataRoot: dataRoot, execRoot: execRoot, shimPath: shimPath, network: network,
-                                      userNamespaceRemap: remap, insecureRegistries: insecure)
+                                      userNamespaceRemap: remap, insecureRegistries: insecure, registryTimeouts: timeouts)
         let api = EngineAPI(engine: engine)
         let server = HTTPServer(socketPath: socket, socketMode: 0o660, defaultHeaders: EngineAPI.defaultHeaders) { req, body, w in
             try await api.handle(req, body, w)

@@ -21,11 +21,15 @@ final class FakeRegistry: Sendable {
         var body = Data()
         /// Send the head and this many body bytes, then close the connection (a reset).
         var cutAfter: Int?
-        init(_ status: Int, _ headers: [(String, String)] = [], body: Data = Data(), cutAfter: Int? = nil) {
+        /// Send nothing (nil: not even the head) or the head and this many body bytes, then
+        /// keep the connection open and silent: a stalled registry.
+        var stallAfter: Int??
+        init(_ status: Int, _ headers: [(String, String)] = [], body: Data = Data(), cutAfter: Int? = nil, stallAfter: Int?? = .none) {
             self.status = status
             self.headers = headers
             self.body = body
             self.cutAfter = cutAfter
+            self.stallAfter = stallAfter
         }
     }
 
@@ -80,9 +84,14 @@ final class FakeRegistry: Sendable {
                 let req = Request(method: h.method.rawValue, uri: h.uri, headers: headers, body: body)
                 log.withLockedValue { $0.append(req) }
                 let r = respond(req)
+                if case .some(.none) = r.stallAfter { return }
                 var fields = HTTPHeaders(r.headers)
                 if !fields.contains(name: "Content-Length") { fields.add(name: "Content-Length", value: String(r.body.count)) }
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: r.status), headers: fields))), promise: nil)
+                if case .some(.some(let n)) = r.stallAfter {
+                    context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: r.body.prefix(n))))), promise: nil)
+                    return
+                }
                 if let cut = r.cutAfter {
                     // Part of the body, then the connection drops: what a reset looks like.
                     context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: r.body.prefix(cut)))))).whenComplete { _ in

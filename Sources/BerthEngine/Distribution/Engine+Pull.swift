@@ -108,14 +108,17 @@ extension Engine {
         events(.layer(id: id, status: "Pull complete"))
     }
 
-    /// The manifest to pull: `document` itself, or the entry of an index for `platform`.
+    /// The manifest to pull: `document` itself, or the entry of an index for `platform`. An
+    /// index inside an index is followed one level (containerd follows nested indexes; moby's
+    /// puller refuses them), deeper nesting is refused; a child that resolves to its parent
+    /// fails digest verification, as each level is fetched by digest.
     func platformManifest(_ document: FetchedDocument, session: RepositorySession, platform: Platform?, depth: Int) async throws -> (FetchedDocument, Manifest) {
         let declared = MediaType.isManifest(document.mediaType) || MediaType.isIndex(document.mediaType) ? document.mediaType : nil
         switch try ImageDocument.decode(document.data, declaredType: declared) {
         case .manifest(let m):
             return (document, m)
         case .index(let index):
-            guard depth < 2 else { throw EngineError(.internalError, "the image index from \(session.name) nests more than 2 levels deep; refusing it") }
+            guard depth < 2 else { throw EngineError(.invalid, "the image index from \(session.name) nests more than 2 levels deep; refusing it") }
             let want = platform ?? .host
             guard let entry = index.manifest(for: want) else {
                 throw EngineError(.notFound, "no matching manifest for \(want) in the manifest list entries (it has \(index.platforms.joined(separator: ", ")))")

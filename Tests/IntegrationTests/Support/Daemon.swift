@@ -15,6 +15,8 @@ final class Daemon: @unchecked Sendable {
     let netns: NetNS
     /// berthd flags the test adds (e.g. `--bridge-subnet`).
     let extraArguments: [String]
+    /// Variables added to berthd's environment (e.g. `BERTH_REGISTRY_READ_TIMEOUT`).
+    let environment: [String: String]
     private(set) var process: Process?
     /// berthd sees /sys/fs/cgroup/unified as /sys/fs/cgroup (`cgroupV2` on a hybrid host).
     let unifiedCgroup: Bool
@@ -24,8 +26,10 @@ final class Daemon: @unchecked Sendable {
     /// `dataRootSize`: the data root is a tmpfs of that size (`64m`), a disk that can fill up.
     /// `cgroupV2`: on a hybrid host, berthd runs in a mount namespace of its own where the
     /// unified mount covers /sys/fs/cgroup, so it and its shims see cgroup v2 alone.
-    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, dataRootSize: String? = nil, cgroupV2: Bool = false) throws {
+    init(_ extraArguments: [String] = [], netns shared: NetNS? = nil, dataRootSize: String? = nil, cgroupV2: Bool = false,
+         environment: [String: String] = [:]) throws {
         dir = try TempDir.make("berthd")
+        self.environment = environment
         unifiedCgroup = cgroupV2 && access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0
         if let size = dataRootSize {
             mkdir("\(dir)/data", 0o700)
@@ -60,6 +64,7 @@ final class Daemon: @unchecked Sendable {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.arguments = ["--net=\(netns.path)", Binaries.berthd, "--data-root", dataRoot, "--exec-root", execRoot, "--host", host] + extraArguments
         if unifiedCgroup {
             p.arguments = ["--mount", "--propagation", "slave", "/bin/sh", "-c",
