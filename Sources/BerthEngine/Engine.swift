@@ -71,6 +71,8 @@ public final class Engine: Sendable {
         FileSystem.removeTree("\(dataRoot)/builds")
         tmpDir = "\(dataRoot)/tmp"
         FileSystem.removeTree(tmpDir)
+        FileSystem.removeTree("\(execRoot)/build-secrets")
+        try FileSystem.makeDirectory("\(execRoot)/build-secrets")
         try FileSystem.makeDirectory(tmpDir)
         content.removeStaleIngests()
         snapshots.removeStale()
@@ -101,6 +103,10 @@ public final class Engine: Sendable {
 
     /// A fresh path in the scratch directory.
     public func scratchPath(_ suffix: String = "") -> String { "\(tmpDir)/\(UUID().uuidString)\(suffix)" }
+
+    /// Where a build step's secret files live while it runs: under the exec root (a tmpfs on a
+    /// usual host, so never on disk), emptied when berthd starts.
+    public func secretScratchPath() -> String { "\(execRoot)/build-secrets/\(UUID().uuidString)" }
 
     /// What long image work reports as it goes.
     public enum Progress: Sendable {

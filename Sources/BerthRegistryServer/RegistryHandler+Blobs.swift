@@ -70,7 +70,8 @@ extension RegistryHandler {
     /// `DELETE /v2/<name>/blobs/<digest>`: unlinks the blob from the repository (409 while a
     /// manifest of it names the blob); `registry gc` frees its bytes.
     func deleteBlob(_ name: String, _ digest: Digest, _ writer: ResponseWriter) async throws -> Outcome {
-        try storage.deleteBlob(name, digest)
+        let storage = self.storage
+        try await Blocking.run { try storage.deleteBlob(name, digest) }
         return try await empty(writer, status: 202, headers: [("Docker-Content-Digest", digest.description)])
     }
 }

@@ -7,12 +7,13 @@ public enum FileSystem {
     /// Replaces `path` with `data` atomically: readers see the old or the new bytes, never a mix,
     /// and after return the new bytes survive a power loss.
     /// When the filesystem is full, the `DiskReserve` is given up and the write tried again.
-    public static func writeAtomically(_ data: Data, to path: String) throws(StoreError) {
+    /// `mode` 0600 for records that may hold secrets (a container's environment).
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws(StoreError) {
         do {
             do {
-                try writeOnce(data, to: path)
+                try writeOnce(data, to: path, mode: mode)
             } catch let error where error.outOfSpace && DiskReserve.release() {
-                try writeOnce(data, to: path)
+                try writeOnce(data, to: path, mode: mode)
             }
         } catch let error where error.outOfSpace {
             var full = StoreError(.io, "cannot write \(path): no space left on device; free space on that filesystem "
@@ -23,10 +24,10 @@ public enum FileSystem {
         DiskReserve.refill()
     }
 
-    private static func writeOnce(_ data: Data, to path: String) throws(StoreError) {
+    private static func writeOnce(_ data: Data, to path: String, mode: mode_t) throws(StoreError) {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = "\(dir)/.tmp-\(UUID().uuidString)"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ioError("create \(tmp)") }
         var ok = false
         defer {

@@ -93,6 +93,29 @@ import Testing
     /// meet in a shared cache (so both run at once) while each holds a private one: each sees
     /// only what it wrote. (Served as locked, the second would wait for the first, which waits
     /// for it: the build would fail.)
+    /// A step that renames its mount targets' parents and leaves symlinks to a host directory in
+    /// their place: berthd's cleanup of the mount stubs removes nothing there (an empty file and
+    /// an empty directory named like the targets), and the image holds only the step's links.
+    @Test func mountStubCleanupNeverFollowsASymlinkOutOfTheContainer() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let victim = "\(d.dir)/victim"
+        try FileManager.default.createDirectory(atPath: "\(victim)/canary", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: "\(victim)/empty", contents: Data())
+        let secretFile = "\(d.dir)/secret"
+        FileManager.default.createFile(atPath: secretFile, contents: Data("s".utf8))
+        let ctx = try BuildTests.context(["Dockerfile": """
+            FROM bb
+            RUN --mount=type=tmpfs,target=/x/canary --mount=type=secret,id=s,target=/y/empty mv /x /x2 && ln -s \(victim) /x && mv /y /y2 && ln -s \(victim) /y && echo swapped
+            """])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let b = d.berth("build", "--secret", "id=s,src=\(secretFile)", "-t", "stubs:1", ctx)
+        #expect(b.status == 0 && b.stdout.contains("swapped"), "\(b.stdout)\(b.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(victim)/canary"), "berthd removed a host directory through the step's symlink")
+        #expect(FileManager.default.fileExists(atPath: "\(victim)/empty"), "berthd removed a host file through the step's symlink")
+        let links = d.berth("run", "--rm", "stubs:1", "sh", "-c", "readlink /x; readlink /y")
+        #expect(links.stdout == "\(victim)\n\(victim)\n", "\(links.stderr)")
+    }
+
     @Test func aPrivateCacheInUseGivesTheStepItsOwn() throws {
         let d = try Fixtures.daemonWithBusybox()
         let step = { (mine: String, theirs: String) in

@@ -41,7 +41,9 @@ extension Engine {
         }
         var items = Array(byImage.values)
         let mountRoot = "\(dataRoot)/build-mounts"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: mountRoot)) ?? [] {
+        // A cache a running step has mounted stays (its container names it in its binds).
+        let mounted = Set(await containers.all().flatMap { $0.hostConfig.Binds ?? [] }.map { String($0.prefix { $0 != ":" }) })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: mountRoot)) ?? [] where !mounted.contains("\(mountRoot)/\(name)") {
             var st = stat()
             guard lstat("\(mountRoot)/\(name)", &st) == 0 else { continue }
             let time = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))
@@ -74,9 +76,10 @@ extension Engine {
             if options.keepStorage > 0, total <= options.keepStorage { break }
             dropped.append(item)
             total -= item.mountBytes
-            for l in item.image.flatMap({ byID[$0]?.layers }) ?? [] where layerUsers[l.digest] != nil {
-                layerUsers[l.digest]! -= 1
-                if layerUsers[l.digest] == 0 { total -= layerSize[l.digest] ?? 0 }
+            for l in item.image.flatMap({ byID[$0]?.layers }) ?? [] {
+                guard let users = layerUsers[l.digest] else { continue }
+                layerUsers[l.digest] = users - 1
+                if users == 1 { total -= layerSize[l.digest] ?? 0 }
             }
         }
 

@@ -1,6 +1,7 @@
 import BerthArchive
 import BerthOCI
 import BerthStore
+import CBerthSys
 import Foundation
 import Glibc
 
@@ -51,10 +52,12 @@ extension Engine {
     /// bind berthd's over when the image had none.
     func buildLayer(fromContainer id: String, imageLayers: [String], lease: UUID) async throws -> Descriptor? {
         let upper = "\(containers.bundle(id))/upper"
-        for f in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] {
-            var st = stat()
-            guard lstat("\(upper)/\(f)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size == 0 else { continue }
-            if !imageLayers.contains(where: { FileSystem.exists("\($0)/\(f)") }) { unlink("\(upper)/\(f)") }
+        try await Blocking.run {
+            try Self.withDirectory(upper) { upperFD in
+                for f in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] where !imageLayers.contains(where: { FileSystem.exists("\($0)/\(f)") }) {
+                    _ = Self.removeStub(f, beneath: upperFD, directories: false)
+                }
+            }
         }
         return try await buildLayer(fromDirectory: upper, lease: lease)
     }
@@ -62,25 +65,47 @@ extension Engine {
     /// Removes from the container's upper directory what only its mounts made: the empty file
     /// or directory the runtime created at each mount target the image lacks, and the empty
     /// parents it created for them (e.g. /run/secrets), as BuildKit leaves no mount stubs.
+    /// The step's own process may have renamed those parents and put symlinks in their place:
+    /// every path is resolved beneath the upper directory without following symlinks.
     func removeMountStubs(ofContainer id: String, targets: [String], imageLayers: [String]) async throws {
         let upper = "\(containers.bundle(id))/upper"
         try await Blocking.run {
-            for target in targets {
-                var path = CopyPath.clean(target)
-                walk: while path != "/" {
-                    let rel = String(path.dropFirst())
-                    if imageLayers.contains(where: { FileSystem.exists("\($0)/\(rel)") }) { break }
-                    var st = stat()
-                    guard lstat("\(upper)/\(rel)", &st) == 0 else { break }
-                    switch st.st_mode & S_IFMT {
-                    case S_IFREG where st.st_size == 0: unlink("\(upper)/\(rel)")
-                    case S_IFDIR: rmdir("\(upper)/\(rel)") // fails when not empty: the step wrote there
-                    default: break walk
+            try Self.withDirectory(upper) { upperFD in
+                for target in targets {
+                    var path = CopyPath.clean(target)
+                    while path != "/" {
+                        let rel = String(path.dropFirst())
+                        if imageLayers.contains(where: { FileSystem.exists("\($0)/\(rel)") }) { break }
+                        guard Self.removeStub(rel, beneath: upperFD, directories: true) else { break }
+                        path = CopyPath.clean((path as NSString).deletingLastPathComponent)
                     }
-                    if FileSystem.exists("\(upper)/\(rel)") { break }
-                    path = CopyPath.clean((path as NSString).deletingLastPathComponent)
                 }
             }
+        }
+    }
+
+    /// Runs `body` with an O_PATH descriptor of directory `path`.
+    static func withDirectory(_ path: String, _ body: (Int32) throws -> Void) throws {
+        let fd = open(path, berth_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw EngineError(.internalError, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try body(fd)
+    }
+
+    /// Removes `rel` beneath `rootFD` if it is an empty regular file (or, with `directories`, an
+    /// empty directory), reached with no symlink on the way; true when it was removed.
+    static func removeStub(_ rel: String, beneath rootFD: Int32, directories: Bool) -> Bool {
+        let slash = rel.lastIndex(of: "/")
+        let parent = slash.map { String(rel[..<$0]) } ?? "", name = slash.map { String(rel[rel.index(after: $0)...]) } ?? rel
+        let parentFD = berth_open_beneath(rootFD, parent.isEmpty ? "." : parent, berth_O_PATH | O_DIRECTORY, 0, 1)
+        guard parentFD >= 0 else { return false }
+        defer { close(parentFD) }
+        var st = stat()
+        guard fstatat(parentFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG where st.st_size == 0: return unlinkat(parentFD, name, 0) == 0
+        case S_IFDIR where directories: return unlinkat(parentFD, name, AT_REMOVEDIR) == 0 // fails when not empty: the step wrote there
+        default: return false
         }
     }
 

@@ -2,9 +2,6 @@ import BerthArchive
 import BerthOCI
 import BerthStore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Glibc
 
 extension Engine {
@@ -75,15 +72,5 @@ extension Engine {
                 if !baseLayers.contains(where: { lstat("\($0)/\(rel)", &below) == 0 }) { unlink("\(root)/\(rel)") }
             }
         }
-    }
-
-    /// ADD <url>: the body of a GET (redirects followed); a status other than 2xx is an error.
-    func fetchURL(_ url: String) async throws -> Data {
-        guard let u = URL(string: url) else { throw EngineError(.invalid, "invalid URL \(url)") }
-        let (data, response) = try await URLSession.shared.data(from: u)
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            throw EngineError(.invalid, "failed to GET \(url) with status \(http.statusCode)")
-        }
-        return data
     }
 }

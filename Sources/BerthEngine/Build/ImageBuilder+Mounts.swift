@@ -97,7 +97,7 @@ extension ImageBuilder {
             var seed: String?
             if let from = m.from {
                 let base = try await mountBase(from)
-                seed = try CopyStep.resolveBeneath(base.root, m.source ?? "/", refuseEscape: true, instruction: "RUN --mount", original: m.source ?? "/")
+                seed = try CopyStep.resolveBeneath(base.root, m.source ?? "/", refuseEscape: false, instruction: "RUN --mount", original: m.source ?? "/")
                 id += "\u{0}from=\(base.id)\u{0}source=\(m.source ?? "/")"
             } else if m.source != nil {
                 throw EngineError(.invalid, "\(spec): source is a path in from=; give from=STAGE_OR_IMAGE too, or drop source")
@@ -132,7 +132,9 @@ extension ImageBuilder {
         case .bind:
             var root = context.root
             if let from = m.from { root = try await mountBase(from).root }
-            let source = try CopyStep.resolveBeneath(root, m.source ?? ".", refuseEscape: true, instruction: "RUN --mount", original: m.source ?? ".")
+            // An image's absolute links (/usr/bin/java -> /etc/alternatives/java) resolve inside
+            // it, as BuildKit's; only the build context refuses a way out.
+            let source = try CopyStep.resolveBeneath(root, m.source ?? ".", refuseEscape: m.from == nil, instruction: "RUN --mount", original: m.source ?? ".")
             if m.readOnly {
                 out.binds.append("\(source):\(target):ro")
             } else {
@@ -175,7 +177,7 @@ extension ImageBuilder {
             guard !target.isEmpty else { return }
             let mode = try octal(m.options["mode"], "mode", default: 0o400)
             let uid = try numericID(m.options["uid"], "uid"), gid = try numericID(m.options["gid"], "gid")
-            let dir = engine.scratchPath("-secret")
+            let dir = engine.secretScratchPath()
             out.scratch.append(dir)
             try FileSystem.makeDirectory(dir, mode: 0o700)
             let path = "\(dir)/secret"

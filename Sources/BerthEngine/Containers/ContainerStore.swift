@@ -27,7 +27,8 @@ public actor ContainerStore {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         e.dateEncodingStrategy = .iso8601
-        try FileSystem.writeAtomically(try e.encode(r), to: "\(bundle(r.id))/config.json")
+        // 0600 as dockerd's config.v2.json: the environment may hold secrets.
+        try FileSystem.writeAtomically(try e.encode(r), to: "\(bundle(r.id))/config.json", mode: 0o600)
         records[r.id] = r
     }
 

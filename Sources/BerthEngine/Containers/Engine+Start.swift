@@ -33,7 +33,7 @@ extension Engine {
             spec.diskReserve = "\(dataRoot)/\(DiskReserve.fileName)"
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
-            try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json")
+            try FileSystem.writeAtomically(try e.encode(spec), to: "\(bundle)/spec.json", mode: 0o600)
             unlink("\(bundle)/state.json")
             let socket = shimSocket(record.id)
             (shimPid, reportFD) = try await Blocking.run { [shimExecutable] in try Self.spawnShim(shimExecutable, bundle: bundle, socket: socket) }
@@ -268,7 +268,7 @@ extension Engine {
         let lower = s.lowercased()
         let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
         for (u, mult) in units where lower.hasSuffix(u) {
-            if let n = Double(lower.dropLast(u.count)), n > 0 { return Int64(n * Double(mult)) }
+            if let n = Double(lower.dropLast(u.count)), n > 0, let bytes = Int64(exactly: (n * Double(mult)).rounded(.down)) { return bytes }
         }
         if let n = Int64(lower), n > 0 { return n }
         throw EngineError(.invalid, "invalid value for \(option): \(s) (use a size like 10m, 512k or 1g)")
