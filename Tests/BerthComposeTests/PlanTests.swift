@@ -109,8 +109,22 @@ import Testing
         #expect(data["Labels"] as? [String: String] == ["com.docker.compose.project": "shop", "com.docker.compose.volume": "data"])
     }
 
-    @Test func aServiceToBuildIsRefusedByName() throws {
-        let p = try ProjectDir(["compose.yaml": "services:\n  app: {build: .}\n"]).load()
-        #expect(throws: ComposeError.self) { try p.containerCreateBody("app") }
+    /// `up` never builds nor pulls what a service builds: its image must be there already.
+    @Test func servicesThatBuildNeedTheirImageAlreadyBuilt() throws {
+        let p = try ProjectDir(["compose.yaml": "services:\n  app: {build: ./app}\n  web: {build: ., image: shop/web:1}\n  db: {image: postgres}\n"], name: "shop").load()
+        #expect(p.imageName("app") == "shop-app")
+        #expect(p.imageName("web") == "shop/web:1")
+        var asked: [String] = []
+        let error = #expect(throws: ComposeError.self) {
+            try p.checkBuiltImages(["app", "db", "web"]) { asked.append($0); return false }
+        }
+        #expect(asked == ["shop-app", "shop/web:1"], "an image-only service is pulled as usual, not checked")
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("service \"app\" needs image shop-app, which is not built: run `berth build -t shop-app \(p.workingDir)/app` first"), "\(text)")
+        #expect(text.contains("service \"web\" needs image shop/web:1"), "\(text)")
+        // Present images are used, as `docker compose up --no-build` does.
+        try p.checkBuiltImages(["app", "db", "web"]) { _ in true }
+        #expect(try p.containerCreateBody("app")["Image"] as? String == "shop-app")
+        #expect(try p.containerCreateBody("web")["Image"] as? String == "shop/web:1")
     }
 }

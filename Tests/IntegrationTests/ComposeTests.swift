@@ -94,9 +94,13 @@ import Testing
             .write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
         let cycle = d.berth("compose", "-f", dir + "/compose.yaml", "up", "-d", "b")
         #expect(cycle.status != 0 && cycle.stderr.contains("dependency cycle detected: b -> c -> b"), "\(cycle.stderr)")
-        try "services:\n  a:\n    build: .\n".write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
-        let build = d.berth("compose", "-f", dir + "/compose.yaml", "up", "-d")
-        #expect(build.status != 0 && build.stderr.contains("does not build yet"), "\(build.stderr)")
+        // A service that builds is refused before anything is created, even when its image names
+        // one a registry might have (it is never pulled).
+        try "services:\n  z:\n    image: bb\n  a:\n    build: .\n    image: berth-test/never-pulled:1\n".write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
+        let build = d.berth("compose", "-f", dir + "/compose.yaml", "-p", "refuse", "up", "-d")
+        #expect(build.status != 0 && build.stderr.contains("run `berth build -t berth-test/never-pulled:1 \(dir)` first"), "\(build.stderr)")
+        #expect(!build.stderr.contains("Pulling"), "\(build.stderr)")
+        #expect(!d.berth("network", "ls").stdout.contains("refuse_default"), "no network was created")
         let attached = d.berth("compose", "-f", dir + "/compose.yaml", "up")
         #expect(attached.status != 0 && attached.stderr.contains("use `berth compose up -d`"), "\(attached.stderr)")
         #expect(d.berth("ps", "-aq").stdout == "")

@@ -34,6 +34,11 @@ struct ComposeUp: ParsableCommand {
             order = order.filter(wanted.contains)
         }
         let engine = ComposeEngine(api: try API.connect(), project: p.name)
+        do {
+            try p.checkBuiltImages(order) { image in
+                try engine.find("/images/\(image)/json") != nil
+            }
+        } catch let e as ComposeError { throw CLIError(e.description) }
         let needed = Set(order)
         var selected = p
         selected.services = p.services.filter { needed.contains($0.key) }
@@ -130,7 +135,7 @@ struct ComposeUp: ParsableCommand {
         let created: [String: Any]
         do {
             created = try engine.post("/containers/create", query: [("name", name)], body)
-        } catch let e as CLIError where e.message.contains("No such image") {
+        } catch let e as CLIError where e.message.contains("No such image") && p.services[service]?.build == nil {
             ComposeEngine.progress("Image", p.services[service]?.image ?? "", "Pulling")
             try ContainerLifecycle.pullForRun(p.services[service]?.image ?? "")
             created = try engine.post("/containers/create", query: [("name", name)], body)
