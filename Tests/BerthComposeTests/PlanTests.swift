@@ -44,6 +44,25 @@ import Testing
         #expect(throws: ComposeError.invalidProject("dependency cycle detected: a -> b -> c -> a")) { try cyclic.startOrder() }
     }
 
+    /// A 50,000-service depends_on chain is ordered without recursion; a cycle at its end is named.
+    @Test func aLongDependencyChainIsOrdered() throws {
+        let n = 50_000
+        func name(_ i: Int) -> String { "s\(i)" }
+        var services: [String: Service] = [:]
+        for i in 0..<n {
+            var s = Service(name: name(i))
+            s.image = "x"
+            if i > 0 { s.dependsOn = [name(i - 1): Service.Dependency()] }
+            services[s.name] = s
+        }
+        var p = ComposeProject(name: "long", workingDir: "/", files: [], services: services, networks: [:], volumes: [:], warnings: [])
+        #expect(try p.startOrder() == (0..<n).map(name))
+        p.services[name(0)]?.dependsOn = [name(n - 1): Service.Dependency()]
+        #expect(throws: ComposeError.self) { try p.startOrder() }
+        p.services[name(0)]?.dependsOn = [name(2): Service.Dependency()]
+        #expect(throws: ComposeError.invalidProject("dependency cycle detected: s0 -> s2 -> s1 -> s0")) { try p.startOrder() }
+    }
+
     @Test func containerRequestCarriesTheServiceAndComposeLabels() throws {
         let p = try project()
         let body = try p.containerCreateBody("web")
