@@ -63,6 +63,28 @@ import Testing
         #expect(throws: ComposeError.invalidProject("dependency cycle detected: s0 -> s2 -> s1 -> s0")) { try p.startOrder() }
     }
 
+    /// SELinux relabelling (z/Z) only exists in Binds: such binds go there, with their propagation.
+    @Test func selinuxBindsGoThroughBinds() throws {
+        let p = try ProjectDir(["compose.yaml": """
+        services:
+          web:
+            image: x
+            volumes:
+              - {type: bind, source: /srv/a, target: /a, read_only: true, bind: {selinux: z, propagation: rshared, create_host_path: false}}
+              - {type: bind, source: /srv/b, target: /b, bind: {propagation: rslave}}
+              - "/srv/c:/c:Z"
+        """]).load()
+        let host = try #require(try p.containerCreateBody("web")["HostConfig"] as? [String: Any])
+        #expect(host["Binds"] as? [String] == ["/srv/a:/a:ro,z,rshared", "/srv/c:/c:rw,Z"])
+        let mounts = host["Mounts"] as? [[String: Any]] ?? []
+        #expect(mounts.map { $0["Source"] as? String } == ["/srv/b"])
+        // nocopy belongs to volumes: on a bind it is refused, not dropped.
+        let short = try #require(loadError("services:\n  web:\n    image: x\n    volumes: [\"/srv:/srv:nocopy\"]\n"))
+        #expect(short.contains("services.web.volumes.0 is not a valid volume: nocopy applies to named volumes, not to the bind mount of \"/srv\""), "\(short)")
+        let long = try #require(loadError("services:\n  web:\n    image: x\n    volumes: [{type: bind, source: /srv, target: /srv, volume: {nocopy: true}}]\n"))
+        #expect(long.contains("services.web.volumes.0.volume options are incompatible with type bind"), "\(long)")
+    }
+
     @Test func containerRequestCarriesTheServiceAndComposeLabels() throws {
         let p = try project()
         let body = try p.containerCreateBody("web")

@@ -129,10 +129,12 @@ extension ComposeProject {
         var mounts: [[String: Any]] = []
         for v in s.volumes ?? [] {
             switch v.type {
-            case .bind where v.createHostPath == true && v.propagation == nil && v.subpath == nil:
-                // Docker's -v creates a missing host directory; the API's Mounts do not.
+            case .bind where (v.createHostPath == true && v.propagation == nil) || v.selinux != nil:
+                // Docker's -v creates a missing host directory; the API's Mounts do not, and
+                // cannot relabel for SELinux (z/Z): those go through Binds, as the docker CLI sends them.
                 var options = [v.readOnly ? "ro" : "rw"]
                 if let z = v.selinux { options.append(z) }
+                if let p = v.propagation { options.append(p) }
                 binds.append("\(v.source ?? ""):\(v.target):\(options.joined(separator: ","))")
             case .bind:
                 var m: [String: Any] = ["Type": "bind", "Source": v.source ?? "", "Target": v.target, "ReadOnly": v.readOnly]
