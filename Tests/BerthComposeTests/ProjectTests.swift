@@ -75,6 +75,16 @@ import Testing
         #expect(message.contains("services.a.env_file.0.format must be raw"), "\(message)")
     }
 
+    /// A container is an orphan when no service of the files, active or not, is its own.
+    @Test func orphansAreContainersOfNoServiceInTheFiles() throws {
+        let p = try ProjectDir(["compose.yaml": "services:\n  web: {image: x}\n  debug: {image: x, profiles: [debug]}\n"]).load()
+        #expect(p.disabledServices == ["debug"])
+        #expect(!p.isOrphan(service: "web"))
+        #expect(!p.isOrphan(service: "debug"), "a service whose profile is off is still in the files")
+        #expect(p.isOrphan(service: "old"))
+        #expect(p.isOrphan(service: nil))
+    }
+
     @Test func stdinFile() throws {
         var o = ProjectOptions(environment: [:], workingDirectory: "/tmp")
         o.files = ["-"]

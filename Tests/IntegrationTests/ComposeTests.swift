@@ -69,8 +69,16 @@ import Testing
         #expect(changed.status == 0 && changed.stderr.contains(" Container shop-web-1  Recreate"), "\(changed.stderr)")
         #expect(d.berth("exec", "shop-web-1", "sh", "-c", "echo $GREETING; ls /data").stdout == "changed\nkept\n", "the named volume outlives the container")
 
-        let down = d.berth("compose", "-f", file, "down")
+        // A container of the project whose service is not in the file (renamed since) is an orphan:
+        // `down` leaves it unless --remove-orphans.
+        let orphan = d.berth("run", "-d", "--name", "shop-old-1", "--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=old", "bb", "sleep", "300")
+        #expect(orphan.status == 0, "\(orphan.stderr)")
+        let down = d.berth("compose", "-f", file, "down", "-t", "0")
         #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("Found orphan containers (shop-old-1)"), "\(down.stderr)")
+        #expect(d.berth("ps", "-a", "--format", "{{.Names}}").stdout == "shop-old-1\n")
+        let orphans = d.berth("compose", "-f", file, "down", "-t", "0", "--remove-orphans")
+        #expect(orphans.status == 0 && orphans.stderr.contains(" Container shop-old-1  Removed"), "\(orphans.stderr)")
         let clientRemoved = down.stderr.range(of: " Container shop-client-1  Removed"), webRemoved = down.stderr.range(of: " Container shop-web-1  Removed")
         #expect(clientRemoved != nil && webRemoved != nil && clientRemoved!.lowerBound < webRemoved!.lowerBound, "dependents go first: \(down.stderr)")
         #expect(down.stderr.contains(" Network shop_default  Removed"), "\(down.stderr)")

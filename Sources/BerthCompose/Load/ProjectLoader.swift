@@ -61,6 +61,7 @@ public enum ProjectLoader {
         }
 
         var project = ComposeProject(name: name, workingDir: projectDir, files: files, services: [:], networks: [:], volumes: [:], warnings: warnings)
+        project.disabledServices = serviceOrder.filter { active[$0] == nil }
         for key in serviceOrder where active[key] != nil {
             project.services[key] = try normalise(active[key]!, all: services, active: active, networks: networks, volumes: volumes,
                                                   projectDir: projectDir, variables: variables, home: options.environment["HOME"])
