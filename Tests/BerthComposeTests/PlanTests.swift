@@ -9,7 +9,7 @@ import Testing
       web:
         image: nginx
         depends_on: [api]
-        ports: ["127.0.0.1:8080:80", "9000-9001:9000-9001/udp"]
+        ports: ["127.0.0.1:8080:80", "9000-9001:9000-9001/UDP"]
         expose: ["3000"]
         environment: {A: "1", UNSET: null}
         volumes: ["./site:/www:ro", "data:/data", {type: tmpfs, target: /tmp, tmpfs: {size: 1m}}]

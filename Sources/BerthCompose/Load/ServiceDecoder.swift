@@ -100,7 +100,7 @@ struct FileDecoder {
                     let text = try read.stringOrNumber(item, p + [String(n)])
                     let port = text.split(separator: "/", maxSplits: 1)
                     guard let first = port.first, ServicePort.range(String(first)) != nil,
-                          port.count == 1 || ["tcp", "udp", "sctp"].contains(port[1]) else { throw read.fail(p + [String(n)], "is not a port or port range: \(text.debugDescription)") }
+                          port.count == 1 || ["tcp", "udp", "sctp"].contains(port[1].lowercased()) else { throw read.fail(p + [String(n)], "is not a port or port range: \(text.debugDescription)") }
                     return text
                 }
             case "profiles":
@@ -195,7 +195,7 @@ struct FileDecoder {
                     guard ServicePort.isIPAddress(port.hostIP!) else { throw read.fail(ip + ["host_ip"], "must be an IP address") }
                 }
                 if let pr = m["protocol"] {
-                    port.proto = try read.string(pr, ip + ["protocol"])
+                    port.proto = try read.string(pr, ip + ["protocol"]).lowercased()
                     guard ["tcp", "udp", "sctp"].contains(port.proto) else { throw read.fail(ip + ["protocol"], "must be tcp, udp or sctp") }
                 }
                 if let mo = m["mode"] {
