@@ -15,6 +15,15 @@ public struct ComposeProject: Sendable, Equatable {
     public var volumes: [String: Volume]
     /// Notes docker compose prints as warnings (unset variables, an obsolete `version:`).
     public var warnings: [String]
+    /// Services of the files whose profiles are off: their containers are not orphans.
+    public var disabledServices: [String] = []
+
+    /// Whether a container of the project, labelled with `service`, belongs to no service of the
+    /// files (renamed or removed since `up`): `down` leaves those unless `--remove-orphans`.
+    public func isOrphan(service: String?) -> Bool {
+        guard let service else { return true }
+        return services[service] == nil && !disabledServices.contains(service)
+    }
 }
 
 /// What the command line says about where and how to load a project (docker compose's global flags).

@@ -18,6 +18,7 @@ import Testing
         ("services:\n  web:\n    image: x\n    ports: [\"80:http\"]", "services.web.ports.0 is not a valid port: invalid containerPort: http"),
         ("services:\n  web:\n    image: x\n    ports: [\"99999:80\"]", "services.web.ports.0 is not a valid port: invalid hostPort: 99999"),
         ("services:\n  web:\n    image: x\n    ports: [\"80/icmp\"]", "services.web.ports.0 is not a valid port: invalid proto: icmp"),
+        ("services:\n  web:\n    image: x\n    ports: [\"8080:0\"]", "services.web.ports.0 is not a valid port: invalid containerPort: 0"),
         ("services:\n  web:\n    image: x\n    ports: [\"1-3:4-5\"]", "services.web.ports.0 is not a valid port: invalid ranges specified for container and host Ports: 4-5 and 1-3"),
         ("services:\n  web:\n    image: x\n    ports: [\"nothost:80:80\"]", "services.web.ports.0 is not a valid port: invalid IP address: nothost"),
         ("services:\n  web:\n    image: x\n    ports: [{target: 0}]", "services.web.ports.0.target must be a port between 1 and 65535"),

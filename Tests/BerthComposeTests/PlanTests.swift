@@ -9,7 +9,7 @@ import Testing
       web:
         image: nginx
         depends_on: [api]
-        ports: ["127.0.0.1:8080:80", "9000-9001:9000-9001/udp"]
+        ports: ["127.0.0.1:8080:80", "9000-9001:9000-9001/UDP"]
         expose: ["3000"]
         environment: {A: "1", UNSET: null}
         volumes: ["./site:/www:ro", "data:/data", {type: tmpfs, target: /tmp, tmpfs: {size: 1m}}]
@@ -42,6 +42,47 @@ import Testing
         #expect(try project().startOrder() == ["db", "api", "web"])
         let cyclic = try ProjectDir(["compose.yaml": "services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [a]}\n"]).load()
         #expect(throws: ComposeError.invalidProject("dependency cycle detected: a -> b -> c -> a")) { try cyclic.startOrder() }
+    }
+
+    /// A 50,000-service depends_on chain is ordered without recursion; a cycle at its end is named.
+    @Test func aLongDependencyChainIsOrdered() throws {
+        let n = 50_000
+        func name(_ i: Int) -> String { "s\(i)" }
+        var services: [String: Service] = [:]
+        for i in 0..<n {
+            var s = Service(name: name(i))
+            s.image = "x"
+            if i > 0 { s.dependsOn = [name(i - 1): Service.Dependency()] }
+            services[s.name] = s
+        }
+        var p = ComposeProject(name: "long", workingDir: "/", files: [], services: services, networks: [:], volumes: [:], warnings: [])
+        #expect(try p.startOrder() == (0..<n).map(name))
+        p.services[name(0)]?.dependsOn = [name(n - 1): Service.Dependency()]
+        #expect(throws: ComposeError.self) { try p.startOrder() }
+        p.services[name(0)]?.dependsOn = [name(2): Service.Dependency()]
+        #expect(throws: ComposeError.invalidProject("dependency cycle detected: s0 -> s2 -> s1 -> s0")) { try p.startOrder() }
+    }
+
+    /// SELinux relabelling (z/Z) only exists in Binds: such binds go there, with their propagation.
+    @Test func selinuxBindsGoThroughBinds() throws {
+        let p = try ProjectDir(["compose.yaml": """
+        services:
+          web:
+            image: x
+            volumes:
+              - {type: bind, source: /srv/a, target: /a, read_only: true, bind: {selinux: z, propagation: rshared, create_host_path: false}}
+              - {type: bind, source: /srv/b, target: /b, bind: {propagation: rslave}}
+              - "/srv/c:/c:Z"
+        """]).load()
+        let host = try #require(try p.containerCreateBody("web")["HostConfig"] as? [String: Any])
+        #expect(host["Binds"] as? [String] == ["/srv/a:/a:ro,z,rshared", "/srv/c:/c:rw,Z"])
+        let mounts = host["Mounts"] as? [[String: Any]] ?? []
+        #expect(mounts.map { $0["Source"] as? String } == ["/srv/b"])
+        // nocopy belongs to volumes: on a bind it is refused, not dropped.
+        let short = try #require(loadError("services:\n  web:\n    image: x\n    volumes: [\"/srv:/srv:nocopy\"]\n"))
+        #expect(short.contains("services.web.volumes.0 is not a valid volume: nocopy applies to named volumes, not to the bind mount of \"/srv\""), "\(short)")
+        let long = try #require(loadError("services:\n  web:\n    image: x\n    volumes: [{type: bind, source: /srv, target: /srv, volume: {nocopy: true}}]\n"))
+        #expect(long.contains("services.web.volumes.0.volume options are incompatible with type bind"), "\(long)")
     }
 
     @Test func containerRequestCarriesTheServiceAndComposeLabels() throws {
@@ -109,8 +150,22 @@ import Testing
         #expect(data["Labels"] as? [String: String] == ["com.docker.compose.project": "shop", "com.docker.compose.volume": "data"])
     }
 
-    @Test func aServiceToBuildIsRefusedByName() throws {
-        let p = try ProjectDir(["compose.yaml": "services:\n  app: {build: .}\n"]).load()
-        #expect(throws: ComposeError.self) { try p.containerCreateBody("app") }
+    /// `up` never builds nor pulls what a service builds: its image must be there already.
+    @Test func servicesThatBuildNeedTheirImageAlreadyBuilt() throws {
+        let p = try ProjectDir(["compose.yaml": "services:\n  app: {build: ./app}\n  web: {build: ., image: shop/web:1}\n  db: {image: postgres}\n"], name: "shop").load()
+        #expect(p.imageName("app") == "shop-app")
+        #expect(p.imageName("web") == "shop/web:1")
+        var asked: [String] = []
+        let error = #expect(throws: ComposeError.self) {
+            try p.checkBuiltImages(["app", "db", "web"]) { asked.append($0); return false }
+        }
+        #expect(asked == ["shop-app", "shop/web:1"], "an image-only service is pulled as usual, not checked")
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("service \"app\" needs image shop-app, which is not built: run `berth build -t shop-app \(p.workingDir)/app` first"), "\(text)")
+        #expect(text.contains("service \"web\" needs image shop/web:1"), "\(text)")
+        // Present images are used, as `docker compose up --no-build` does.
+        try p.checkBuiltImages(["app", "db", "web"]) { _ in true }
+        #expect(try p.containerCreateBody("app")["Image"] as? String == "shop-app")
+        #expect(try p.containerCreateBody("web")["Image"] as? String == "shop/web:1")
     }
 }

@@ -59,6 +59,32 @@ import Testing
         #expect(a.envFiles == [.init(path: dir.path + "/common.env"), .init(path: dir.path + "/optional.env", required: false)])
     }
 
+    /// `format: raw` keeps values as written; another format is refused by name.
+    @Test func rawEnvFile() throws {
+        let dir = try ProjectDir(["compose.yaml": """
+        services:
+          a:
+            image: x
+            env_file: [{path: raw.env, format: raw}]
+        """, "raw.env": "# comment\n\nQ=\"quoted\" # not a comment\nS='${HOME}\\n'\n  EMPTY=\nSHELL_ONLY\nUNSET_ONLY\n"])
+        let a = try #require(try dir.load(environment: ["SHELL_ONLY": "shell", "HOME": "/root"]).services["a"])
+        let expected: [String: String?] = ["Q": "\"quoted\" # not a comment", "S": "'${HOME}\\n'", "EMPTY": "", "SHELL_ONLY": "shell"]
+        #expect(a.environment == expected)
+        #expect(a.envFiles == [.init(path: dir.path + "/raw.env", format: "raw")])
+        let message = try #require(loadError("services:\n  a:\n    image: x\n    env_file: [{path: a.env, format: json}]\n"))
+        #expect(message.contains("services.a.env_file.0.format must be raw"), "\(message)")
+    }
+
+    /// A container is an orphan when no service of the files, active or not, is its own.
+    @Test func orphansAreContainersOfNoServiceInTheFiles() throws {
+        let p = try ProjectDir(["compose.yaml": "services:\n  web: {image: x}\n  debug: {image: x, profiles: [debug]}\n"]).load()
+        #expect(p.disabledServices == ["debug"])
+        #expect(!p.isOrphan(service: "web"))
+        #expect(!p.isOrphan(service: "debug"), "a service whose profile is off is still in the files")
+        #expect(p.isOrphan(service: "old"))
+        #expect(p.isOrphan(service: nil))
+    }
+
     @Test func stdinFile() throws {
         var o = ProjectOptions(environment: [:], workingDirectory: "/tmp")
         o.files = ["-"]

@@ -15,6 +15,32 @@ import Testing
         #expect(kinds == [.int, .int, .int, .float, .float, .float, .bool, .bool, .null, .null, .string, .string, .string, .string, .string, .int, .int, .string])
     }
 
+    /// Tags other than the core ones are refused at their line, `!reset`/`!override` by name.
+    @Test func unknownTagsAreRefusedAtTheirLine() throws {
+        #expect(throws: ComposeError.yaml(file: "f.yaml", line: 3, column: 12, problem: "the !reset tag is not supported by berth compose yet: remove the key from the file that sets it instead of resetting it in a later file")) {
+            try read("services:\n  web:\n    ports: !reset []\n")
+        }
+        let override = #expect(throws: ComposeError.self) { try read("services:\n  web: !override\n    image: x\n") }
+        #expect("\(override.map { "\($0)" } ?? "")".contains("!override tag is not supported by berth compose yet: give the whole value in one file"))
+        let custom = #expect(throws: ComposeError.self) { try read("a: 1\nb: !custom x\n") }
+        #expect("\(custom.map { "\($0)" } ?? "")".hasPrefix("yaml: f.yaml: line 2,"))
+        #expect("\(custom.map { "\($0)" } ?? "")".contains("the YAML tag !custom is not supported"))
+        #expect(throws: ComposeError.self) { try read("a: !!seq {x: 1}\n") }
+        let core = try read("a: !!int 5\nb: !!str 5\nc: !!map {x: !!null ~}\nd: !!seq [! 1, !!bool true, !!float 1.5]\n")
+        guard case .mapping(let m)? = core else { Issue.record("not a mapping"); return }
+        #expect(m["a"] == .scalar(YAMLScalar("5", .int)))
+        #expect(m["b"] == .scalar(YAMLScalar("5", .string)))
+        #expect(m["d"] == .sequence([.scalar(YAMLScalar("1", .string)), .scalar(YAMLScalar("true", .bool)), .scalar(YAMLScalar("1.5", .float))]))
+    }
+
+    /// Integers as compose reads them (YAML 1.1): `tmpfs.mode: 01777` is 1023.
+    @Test func integersInCompose11Forms() throws {
+        let cases: [(String, Int?)] = [("01777", 1023), ("0o1777", 1023), ("0x1F", 31), ("0b101", 5), ("1_000", 1000), ("-0x10", -16), ("+7", 7), ("0", 0), ("42", 42), ("08", nil), ("0x", nil), ("--1", nil), ("1.5", nil), ("", nil)]
+        for (text, value) in cases { #expect(NodeReader.integer(text) == value, "\(text)") }
+        let p = try ProjectDir(["compose.yaml": "services:\n  web:\n    image: x\n    volumes: [{type: tmpfs, target: /t, tmpfs: {mode: 01777}}]\n"]).load()
+        #expect(p.services["web"]?.volumes?.first?.tmpfsMode == 1023)
+    }
+
     @Test func mergeKeysTakeEntriesNotGivenHere() throws {
         let node = try read("""
         a: &a {x: 1, y: 2}

@@ -69,8 +69,16 @@ import Testing
         #expect(changed.status == 0 && changed.stderr.contains(" Container shop-web-1  Recreate"), "\(changed.stderr)")
         #expect(d.berth("exec", "shop-web-1", "sh", "-c", "echo $GREETING; ls /data").stdout == "changed\nkept\n", "the named volume outlives the container")
 
-        let down = d.berth("compose", "-f", file, "down")
+        // A container of the project whose service is not in the file (renamed since) is an orphan:
+        // `down` leaves it unless --remove-orphans.
+        let orphan = d.berth("run", "-d", "--name", "shop-old-1", "--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=old", "bb", "sleep", "300")
+        #expect(orphan.status == 0, "\(orphan.stderr)")
+        let down = d.berth("compose", "-f", file, "down", "-t", "0")
         #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stderr.contains("Found orphan containers (shop-old-1)"), "\(down.stderr)")
+        #expect(d.berth("ps", "-a", "--format", "{{.Names}}").stdout == "shop-old-1\n")
+        let orphans = d.berth("compose", "-f", file, "down", "-t", "0", "--remove-orphans")
+        #expect(orphans.status == 0 && orphans.stderr.contains(" Container shop-old-1  Removed"), "\(orphans.stderr)")
         let clientRemoved = down.stderr.range(of: " Container shop-client-1  Removed"), webRemoved = down.stderr.range(of: " Container shop-web-1  Removed")
         #expect(clientRemoved != nil && webRemoved != nil && clientRemoved!.lowerBound < webRemoved!.lowerBound, "dependents go first: \(down.stderr)")
         #expect(down.stderr.contains(" Network shop_default  Removed"), "\(down.stderr)")
@@ -94,9 +102,13 @@ import Testing
             .write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
         let cycle = d.berth("compose", "-f", dir + "/compose.yaml", "up", "-d", "b")
         #expect(cycle.status != 0 && cycle.stderr.contains("dependency cycle detected: b -> c -> b"), "\(cycle.stderr)")
-        try "services:\n  a:\n    build: .\n".write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
-        let build = d.berth("compose", "-f", dir + "/compose.yaml", "up", "-d")
-        #expect(build.status != 0 && build.stderr.contains("does not build yet"), "\(build.stderr)")
+        // A service that builds is refused before anything is created, even when its image names
+        // one a registry might have (it is never pulled).
+        try "services:\n  z:\n    image: bb\n  a:\n    build: .\n    image: berth-test/never-pulled:1\n".write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
+        let build = d.berth("compose", "-f", dir + "/compose.yaml", "-p", "refuse", "up", "-d")
+        #expect(build.status != 0 && build.stderr.contains("run `berth build -t berth-test/never-pulled:1 \(dir)` first"), "\(build.stderr)")
+        #expect(!build.stderr.contains("Pulling"), "\(build.stderr)")
+        #expect(!d.berth("network", "ls").stdout.contains("refuse_default"), "no network was created")
         let attached = d.berth("compose", "-f", dir + "/compose.yaml", "up")
         #expect(attached.status != 0 && attached.stderr.contains("use `berth compose up -d`"), "\(attached.stderr)")
         #expect(d.berth("ps", "-aq").stdout == "")

@@ -66,6 +66,34 @@ public enum DotEnv {
         return try parse(String(decoding: data, as: UTF8.self), path: path, lookup: lookup)
     }
 
+    /// `env_file` with `format: raw`, as `docker run --env-file` reads files: blank and `#` lines
+    /// skipped, `KEY=VALUE` with VALUE exactly as written (quotes, `\` and `$` kept); a bare `KEY`
+    /// takes KEY from `lookup`, and is left out when it is unset there.
+    public static func parseRaw(_ text: String, path: String, lookup: [String: String] = [:]) throws -> [(key: String, value: String)] {
+        var result: [(key: String, value: String)] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = (raw.hasSuffix("\r") ? raw.dropLast() : raw).drop { $0 == " " || $0 == "\t" }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let eq = line.firstIndex(of: "=") ?? line.endIndex
+            let key = String(line[..<eq])
+            guard !key.isEmpty, !key.contains(where: \.isWhitespace) else {
+                throw ComposeError.envFile(path: path, line: n + 1, problem: "variable name \(key.debugDescription) must not be empty nor contain whitespace")
+            }
+            if eq == line.endIndex {
+                if let inherited = lookup[key] { result.append((key, inherited)) }
+            } else {
+                result.append((key, String(line[line.index(after: eq)...])))
+            }
+        }
+        return result
+    }
+
+    /// Reads and parses the file at `path` in the raw format.
+    public static func loadRaw(path: String, lookup: [String: String] = [:]) throws -> [(key: String, value: String)] {
+        let data = try BoundedFile.read(path, limit: 4 << 20)
+        return try parseRaw(String(decoding: data, as: UTF8.self), path: path, lookup: lookup)
+    }
+
     private static func closingQuote(in s: Substring, quote: Character) -> Substring.Index? {
         var i = s.startIndex
         while i < s.endIndex {

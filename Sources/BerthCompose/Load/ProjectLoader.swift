@@ -61,6 +61,7 @@ public enum ProjectLoader {
         }
 
         var project = ComposeProject(name: name, workingDir: projectDir, files: files, services: [:], networks: [:], volumes: [:], warnings: warnings)
+        project.disabledServices = serviceOrder.filter { active[$0] == nil }
         for key in serviceOrder where active[key] != nil {
             project.services[key] = try normalise(active[key]!, all: services, active: active, networks: networks, volumes: volumes,
                                                   projectDir: projectDir, variables: variables, home: options.environment["HOME"])
@@ -158,9 +159,10 @@ public enum ProjectLoader {
                 if !FileManager.default.fileExists(atPath: path) {
                     if file.required { throw ComposeError.unreadable(path: path, reason: "env file not found (service \(name.debugDescription))") }
                 } else {
-                    for (key, value) in try DotEnv.load(path: path, lookup: variables) { env[key] = .some(value) }
+                    let entries = file.format == "raw" ? try DotEnv.loadRaw(path: path, lookup: variables) : try DotEnv.load(path: path, lookup: variables)
+                    for (key, value) in entries { env[key] = .some(value) }
                 }
-                return Service.EnvFile(path: path, required: file.required)
+                return Service.EnvFile(path: path, required: file.required, format: file.format)
             }
             s.environment = env.merging(s.environment ?? [:]) { _, explicit in explicit }
         }

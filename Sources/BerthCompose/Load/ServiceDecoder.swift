@@ -100,7 +100,7 @@ struct FileDecoder {
                     let text = try read.stringOrNumber(item, p + [String(n)])
                     let port = text.split(separator: "/", maxSplits: 1)
                     guard let first = port.first, ServicePort.range(String(first)) != nil,
-                          port.count == 1 || ["tcp", "udp", "sctp"].contains(port[1]) else { throw read.fail(p + [String(n)], "is not a port or port range: \(text.debugDescription)") }
+                          port.count == 1 || ["tcp", "udp", "sctp"].contains(port[1].lowercased()) else { throw read.fail(p + [String(n)], "is not a port or port range: \(text.debugDescription)") }
                     return text
                 }
             case "profiles":
@@ -163,7 +163,12 @@ struct FileDecoder {
             if case .mapping(let m) = item {
                 try read.checkKeys(m, ip, allowed: ["path", "required", "format"])
                 guard let path = m["path"] else { throw read.fail(ip, "path is required") }
-                return Service.EnvFile(path: try read.string(path, ip + ["path"]), required: try m["required"].map { try read.bool($0, ip + ["required"]) } ?? true)
+                var file = Service.EnvFile(path: try read.string(path, ip + ["path"]), required: try m["required"].map { try read.bool($0, ip + ["required"]) } ?? true)
+                if let f = m["format"] {
+                    file.format = try read.string(f, ip + ["format"])
+                    guard file.format == "raw" else { throw read.fail(ip + ["format"], "must be raw (the only env_file format besides the default one; leave format out for that)") }
+                }
+                return file
             }
             return Service.EnvFile(path: try read.string(item, ip))
         }
@@ -190,7 +195,7 @@ struct FileDecoder {
                     guard ServicePort.isIPAddress(port.hostIP!) else { throw read.fail(ip + ["host_ip"], "must be an IP address") }
                 }
                 if let pr = m["protocol"] {
-                    port.proto = try read.string(pr, ip + ["protocol"])
+                    port.proto = try read.string(pr, ip + ["protocol"]).lowercased()
                     guard ["tcp", "udp", "sctp"].contains(port.proto) else { throw read.fail(ip + ["protocol"], "must be tcp, udp or sctp") }
                 }
                 if let mo = m["mode"] {
@@ -248,6 +253,9 @@ struct FileDecoder {
                 }
             }
         }
+        if isBind, volume.noCopy == true {
+            throw read.fail(p, "is not a valid volume: nocopy applies to named volumes, not to the bind mount of \(source.debugDescription)")
+        }
         return volume
     }
 
@@ -267,6 +275,10 @@ struct FileDecoder {
         if type == .tmpfs && volume.source != nil { throw read.fail(p + ["source"], "is not allowed for a tmpfs mount") }
         if let r = m["read_only"] { volume.readOnly = try read.bool(r, p + ["read_only"]) }
         if let c = m["consistency"] { volume.consistency = try read.string(c, p + ["consistency"]) }
+        // Options of another type of mount would be dropped: refused instead, as compose does.
+        for (key, only) in [("bind", ServiceVolume.Kind.bind), ("volume", .volume), ("tmpfs", .tmpfs)] where m[key] != nil && type != only {
+            throw read.fail(p + [key], "options are incompatible with type \(typeName)")
+        }
         if let b = m["bind"] {
             let bp = p + ["bind"], bm = try read.mapping(b, bp)
             try read.checkKeys(bm, bp, allowed: ["propagation", "create_host_path", "selinux"])

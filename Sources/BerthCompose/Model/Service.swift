@@ -50,6 +50,8 @@ public struct Service: Sendable, Equatable {
     public struct EnvFile: Sendable, Equatable {
         public var path: String
         public var required: Bool = true
+        /// `raw`: every line `KEY=VALUE` taken as written (no quotes, escapes nor `${}`); nil: compose's dotenv format.
+        public var format: String?
     }
 
     /// A service's attachment to one network.

@@ -15,7 +15,7 @@ public struct ServicePort: Sendable, Equatable {
         var rest = Substring(spec)
         var proto = "tcp"
         if let slash = rest.lastIndex(of: "/") {
-            proto = String(rest[rest.index(after: slash)...])
+            proto = rest[rest.index(after: slash)...].lowercased()
             rest = rest[..<slash]
             guard ["tcp", "udp", "sctp"].contains(proto) else { return .failure(PortProblem("invalid proto: \(proto)")) }
         }
@@ -31,7 +31,7 @@ public struct ServicePort: Sendable, Equatable {
             guard isIPAddress(hostIP!) else { return .failure(PortProblem("invalid IP address: \(hostIP!)")) }
         }
         guard parts.count == 1 || parts.count == 2 else { return .failure(PortProblem("invalid port specification: \(spec.debugDescription)")) }
-        guard let container = range(parts.last!) else { return .failure(PortProblem("invalid containerPort: \(parts.last!)")) }
+        guard let container = range(parts.last!), container.lowerBound >= 1 else { return .failure(PortProblem("invalid containerPort: \(parts.last!)")) }
         var host: ClosedRange<Int>?
         if parts.count == 2, !parts[0].isEmpty {
             guard let h = range(parts[0]) else { return .failure(PortProblem("invalid hostPort: \(parts[0])")) }

@@ -37,7 +37,7 @@ extension ComposeProject {
         })
         add("dns", strings(s.dns))
         add("entrypoint", strings(s.entrypoint))
-        add("env_file", s.envFiles.map { files in .list(files.map { .map([("path", .string($0.path)), ("required", .bool($0.required))]) }) })
+        add("env_file", s.envFiles.map { files in .list(files.map { .map([("path", .string($0.path)), ("required", .bool($0.required))] + ($0.format.map { [("format", .string($0))] } ?? [])) }) })
         add("environment", s.environment.flatMap { $0.isEmpty ? nil : optionalStrings($0) })
         add("expose", strings(s.expose))
         add("extra_hosts", strings(s.extraHosts))

@@ -23,6 +23,25 @@ extension ComposeProject {
         services[service]?.containerName ?? "\(name)-\(service)-1"
     }
 
+    /// The image a service's container runs: `image:`, or for a service that only has `build:`
+    /// the name docker compose gives what it builds, `<project>-<service>`.
+    public func imageName(_ service: String) -> String? {
+        guard let s = services[service] else { return nil }
+        return s.image ?? (s.build != nil ? "\(name)-\(service)" : nil)
+    }
+
+    /// `up` builds nothing and never pulls an image a service builds: every service of `selected`
+    /// with `build:` must find its image already present (`imageExists`), as with
+    /// `docker compose up --no-build`; otherwise all of them are refused, before anything is created.
+    public func checkBuiltImages(_ selected: [String], imageExists: (String) throws -> Bool) throws {
+        var missing: [String] = []
+        for service in selected {
+            guard services[service]?.build != nil, let image = imageName(service) else { continue }
+            if try !imageExists(image) { missing.append("service \(service.debugDescription) needs image \(image), which is not built: run `berth build -t \(image) \(services[service]?.build?.context ?? ".")` first") }
+        }
+        if !missing.isEmpty { throw ComposeError.invalidProject("berth compose up does not build: " + missing.joined(separator: "; ")) }
+    }
+
     /// The networks `up` creates or checks: those some service joins, by key.
     public var usedNetworks: [String] {
         Set(services.values.flatMap { ($0.networks ?? [:]).keys }).filter { networks[$0] != nil }.sorted()
@@ -68,9 +87,7 @@ extension ComposeProject {
     /// labels carry a hash of the rest, so that `up` recreates a container whose service changed.
     public func containerCreateBody(_ service: String) throws -> [String: Any] {
         guard let s = services[service] else { throw ComposeError.invalidProject("no such service: \(service)") }
-        guard let image = s.image else {
-            throw ComposeError.invalidProject("service \(service.debugDescription) has a build section: berth compose up does not build yet; build it with `berth build -t IMAGE` and give `image: IMAGE`")
-        }
+        guard let image = imageName(service) else { throw ComposeError.invalidProject("service \(service.debugDescription) has neither an image nor a build context specified") }
         var host: [String: Any] = [:]
         var body: [String: Any] = ["Image": image]
         body["Env"] = (s.environment ?? [:]).compactMap { key, value in value.map { "\(key)=\($0)" } }.sorted()
@@ -112,10 +129,12 @@ extension ComposeProject {
         var mounts: [[String: Any]] = []
         for v in s.volumes ?? [] {
             switch v.type {
-            case .bind where v.createHostPath == true && v.propagation == nil && v.subpath == nil:
-                // Docker's -v creates a missing host directory; the API's Mounts do not.
+            case .bind where (v.createHostPath == true && v.propagation == nil) || v.selinux != nil:
+                // Docker's -v creates a missing host directory; the API's Mounts do not, and
+                // cannot relabel for SELinux (z/Z): those go through Binds, as the docker CLI sends them.
                 var options = [v.readOnly ? "ro" : "rw"]
                 if let z = v.selinux { options.append(z) }
+                if let p = v.propagation { options.append(p) }
                 binds.append("\(v.source ?? ""):\(v.target):\(options.joined(separator: ","))")
             case .bind:
                 var m: [String: Any] = ["Type": "bind", "Source": v.source ?? "", "Target": v.target, "ReadOnly": v.readOnly]

@@ -49,8 +49,30 @@ struct NodeReader {
     }
 
     func int(_ node: YAMLNode, _ path: [String]) throws -> Int {
-        guard case .scalar(let s) = node, s.kind == .int || s.kind == .string, let n = Int(s.text) else { throw fail(path, "must be an integer") }
+        guard case .scalar(let s) = node, s.kind == .int || s.kind == .string, let n = Self.integer(s.text) else { throw fail(path, "must be an integer") }
         return n
+    }
+
+    /// An integer spelled as compose's YAML reader (yaml.v3, YAML 1.1) reads one: `_` separators
+    /// dropped, then decimal, `0x1F`, `0o17`, `0b101`, or a leading 0 for octal (`01777` is 1023).
+    static func integer(_ text: String) -> Int? {
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        var negative = false
+        if let sign = digits.first, sign == "-" || sign == "+" {
+            negative = sign == "-"
+            digits = digits.dropFirst()
+        }
+        var radix = 10
+        let prefix = digits.prefix(2).lowercased()
+        if prefix == "0x" { radix = 16 } else if prefix == "0o" { radix = 8 } else if prefix == "0b" { radix = 2 }
+        if radix != 10 {
+            digits = digits.dropFirst(2)
+        } else if digits.count > 1, digits.first == "0" {
+            radix = 8
+            digits = digits.dropFirst()
+        }
+        guard let first = digits.first, first != "-", first != "+", let magnitude = Int(digits, radix: radix) else { return nil }
+        return negative ? -magnitude : magnitude
     }
 
     func stringList(_ node: YAMLNode, _ path: [String]) throws -> [String] {

@@ -148,6 +148,20 @@ struct Composer {
         .yaml(file: file, line: at?.0 ?? events.line, column: at?.1 ?? events.column, problem: text)
     }
 
+    /// A tag other than YAML's core ones (`!`, `!!str`, `!!null`, `!!int`, `!!bool`, `!!float`,
+    /// `!!map`, `!!seq`, where they fit), refused at its line rather than ignored.
+    private func unsupportedTag(_ tag: String) -> ComposeError {
+        let shown = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst(18) : tag
+        switch shown {
+        case "!reset":
+            return problem("the !reset tag is not supported by berth compose yet: remove the key from the file that sets it instead of resetting it in a later file")
+        case "!override":
+            return problem("the !override tag is not supported by berth compose yet: give the whole value in one file instead of overriding it in a later file")
+        default:
+            return problem("the YAML tag \(shown) is not supported (compose files may use !!str, !!int, !!float, !!bool, !!null, !!map and !!seq)")
+        }
+    }
+
     private mutating func charge(_ cost: Int) throws {
         spent += cost
         if spent > limits.maxNodes {
@@ -167,15 +181,19 @@ struct Composer {
             switch tag {
             case "tag:yaml.org,2002:str": kind = .string
             case "tag:yaml.org,2002:null": kind = .null
+            case "tag:yaml.org,2002:int": kind = .int
+            case "tag:yaml.org,2002:bool": kind = .bool
+            case "tag:yaml.org,2002:float": kind = .float
             case nil, "!": kind = plain && tag == nil ? YAMLScalar.resolvePlain(text) : .string
-            default: kind = plain ? YAMLScalar.resolvePlain(text) : .string
+            default: throw unsupportedTag(tag ?? "")
             }
             let cost = 1 + text.utf8.count / 64
             try charge(cost)
             let result = (YAMLNode.scalar(YAMLScalar(text, kind)), cost)
             if let anchor { anchors[anchor] = result }
             return result
-        case .sequenceStart(let anchor, _):
+        case .sequenceStart(let anchor, let tag):
+            if let tag, tag != "!", tag != "tag:yaml.org,2002:seq" { throw unsupportedTag(tag) }
             guard depth < limits.maxDepth else {
                 throw ComposeError.tooComplex(file: file, problem: "collections nest deeper than \(limits.maxDepth) levels (line \(events.line)); refused")
             }
@@ -194,7 +212,8 @@ struct Composer {
             let result = (YAMLNode.sequence(items), cost)
             if let anchor { anchors[anchor] = result }
             return result
-        case .mappingStart(let anchor, _):
+        case .mappingStart(let anchor, let tag):
+            if let tag, tag != "!", tag != "tag:yaml.org,2002:map" { throw unsupportedTag(tag) }
             guard depth < limits.maxDepth else {
                 throw ComposeError.tooComplex(file: file, problem: "collections nest deeper than \(limits.maxDepth) levels (line \(events.line)); refused")
             }

@@ -12,12 +12,16 @@ struct ComposeUp: ParsableCommand {
     @Flag(help: "Recreate containers even if their configuration hasn't changed") var forceRecreate = false
     @Flag(help: "Don't recreate containers that exist") var noRecreate = false
     @Flag(help: "Don't start the services' dependencies") var noDeps = false
-    @Option(help: "Seconds to wait for dependencies to become healthy") var waitTimeout: Int = 300
+    @Flag(help: "Wait for services to be running|healthy (not implemented yet)") var wait = false
+    @Option(help: "Maximum duration in seconds to wait for the project to be running|healthy, with --wait (not implemented yet)") var waitTimeout: Int?
     @Argument(help: "Services to start (default: all, with their dependencies)") var services: [String] = []
 
     func run() throws {
         guard detach else {
             throw CLIError("berth compose up without -d is not implemented yet (it would attach to the logs): use `berth compose up -d`, then `berth logs -f CONTAINER`")
+        }
+        if wait || waitTimeout != nil {
+            throw CLIError("--wait and --wait-timeout are not implemented yet by berth compose up: run `berth compose up -d`, then watch `berth compose ps`")
         }
         if forceRecreate && noRecreate { throw CLIError("--force-recreate and --no-recreate are incompatible") }
         let p = try project.load()
@@ -34,6 +38,11 @@ struct ComposeUp: ParsableCommand {
             order = order.filter(wanted.contains)
         }
         let engine = ComposeEngine(api: try API.connect(), project: p.name)
+        do {
+            try p.checkBuiltImages(order) { image in
+                try engine.find("/images/\(image)/json") != nil
+            }
+        } catch let e as ComposeError { throw CLIError(e.description) }
         let needed = Set(order)
         var selected = p
         selected.services = p.services.filter { needed.contains($0.key) }
@@ -82,7 +91,6 @@ struct ComposeUp: ParsableCommand {
             switch d.condition {
             case "service_healthy":
                 ComposeEngine.progress("Container", container, "Waiting")
-                let deadline = Date().addingTimeInterval(Double(waitTimeout))
                 while true {
                     let state = (try engine.find("/containers/\(id)/json"))?["State"] as? [String: Any] ?? [:]
                     let health = (state["Health"] as? [String: Any])?["Status"] as? String
@@ -90,7 +98,6 @@ struct ComposeUp: ParsableCommand {
                     if health == "healthy" { break }
                     if health == "unhealthy" { throw CLIError("dependency failed to start: container \(container) is unhealthy") }
                     if state["Running"] as? Bool != true { throw CLIError("dependency failed to start: container \(container) exited") }
-                    if Date() > deadline { throw CLIError("dependency \(container) did not become healthy within \(waitTimeout)s (--wait-timeout)") }
                     usleep(200_000)
                 }
                 ComposeEngine.progress("Container", container, "Healthy")
@@ -130,7 +137,7 @@ struct ComposeUp: ParsableCommand {
         let created: [String: Any]
         do {
             created = try engine.post("/containers/create", query: [("name", name)], body)
-        } catch let e as CLIError where e.message.contains("No such image") {
+        } catch let e as CLIError where e.message.contains("No such image") && p.services[service]?.build == nil {
             ComposeEngine.progress("Image", p.services[service]?.image ?? "", "Pulling")
             try ContainerLifecycle.pullForRun(p.services[service]?.image ?? "")
             created = try engine.post("/containers/create", query: [("name", name)], body)
