@@ -25,11 +25,11 @@ let package = Package(
         // Debian's libseccomp-dev, for the seccomp filter.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "BerthOCI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The Dockerfile front end: parser, variable expansion, .dockerignore, repo2docker recipes. Foundation only.
-        .target(name: "BerthDockerfile"),
+        // The Dockerfile front end: parser, variable expansion, .dockerignore, repo2docker recipes.
+        .target(name: "BerthDockerfile", dependencies: ["BerthOCI"]),
         // Compose files: discovery, .env and interpolation, merge, the typed model, the requests `up` sends. No engine
         // dependency. YAML through libyaml's event API as Yams bundles it (its CYaml module), not Yams's composer.
-        .target(name: "BerthCompose", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "BerthCompose", dependencies: ["BerthOCI", .product(name: "Yams", package: "Yams")]),
         .target(name: "BerthArchive", dependencies: ["CArchive", "CBerthSys", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: ["BerthOCI", "BerthArchive", "CBerthSys"]),
         .target(name: "BerthRuntime", dependencies: ["CBerthSys", "CSeccomp"]),

@@ -29,7 +29,7 @@ public enum GoDuration {
             s = s.dropFirst(unitText.count)
             total += value * unit.1
         }
-        guard total < 9.3e18 else { throw OCIError(.invalid, "time: invalid duration \"\(text)\" (too large)") }
+        guard total < 9.2e18 else { throw OCIError(.invalid, "time: invalid duration \"\(text)\" (too large)") }
         return Int64(negative ? -total : total)
     }
 

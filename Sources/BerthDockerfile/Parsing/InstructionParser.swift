@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// Turns one logical line into an instruction (or a FROM), reading heredoc bodies from the reader.
 struct InstructionParser {
     enum Parsed {
@@ -251,7 +253,7 @@ struct InstructionParser {
         var durations: [String: String] = [:]
         for name in ["interval", "timeout", "start-period", "start-interval"] {
             guard let text = flags.strings[name] else { continue }
-            guard let nanoseconds = GoDuration.nanoseconds(text) else {
+            guard let nanoseconds = try? GoDuration.parse(text) else {
                 throw DockerfileError(message: "invalid duration \"\(text)\" for --\(name). Write it like 30s, 1m30s or 500ms")
             }
             guard nanoseconds == 0 || nanoseconds >= 1_000_000 else {
