@@ -1,4 +1,5 @@
 @testable import BerthRegistryServer
+import BerthOCI
 import Foundation
 import Glibc
 import Testing
@@ -166,6 +167,7 @@ import Testing
         let location = try #require(locations.first)
         client.send("DELETE \(location) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         #expect(client.readResponse().hasPrefix("HTTP/1.1 204"))
+        #expect(server.ingests.count == 1, "the cancelled session's ingest file is gone: \(server.ingests)")
         client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         #expect(client.readResponse().hasPrefix("HTTP/1.1 202"), "room for a new upload again")
         await server.stop()
@@ -184,6 +186,72 @@ import Testing
         client.send("GET \(location) HTTP/1.1\r\nHost: x\r\n\r\n")
         let gone = client.readResponse()
         #expect(gone.hasPrefix("HTTP/1.1 404") && gone.contains("BLOB_UPLOAD_UNKNOWN"), "\(gone)")
+        await server.stop()
+    }
+
+    /// The `Location` header of a response.
+    static func location(_ response: String) -> String? {
+        response.split(separator: "\r\n").first { $0.hasPrefix("Location:") }.map { String($0.dropFirst(10)) }
+    }
+
+    @Test func overlappingGappedAndRepeatedChunksGet416AndTheUploadStaysWhereItWas() async throws {
+        let server = try await Server { _ in }
+        let client = try Client(port: server.port)
+        client.send("POST /v2/app/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        var location = try #require(Self.location(client.readResponse()))
+        let data = "0123456789abcdefghij"
+        func patch(_ range: String, _ chunk: String) -> String {
+            let fresh = try! Client(port: server.port)
+            fresh.send("PATCH \(location) HTTP/1.1\r\nHost: x\r\nContent-Range: \(range)\r\nContent-Length: \(chunk.utf8.count)\r\n\r\n\(chunk)")
+            let response = fresh.readResponse()
+            if let next = Self.location(response) { location = next }
+            return response
+        }
+        let first = patch("0-9", String(data.prefix(10)))
+        #expect(first.hasPrefix("HTTP/1.1 202") && first.contains("Range: 0-9"), "\(first)")
+        for (range, chunk) in [("5-14", "56789abcde"), ("0-9", "0123456789"), ("15-19", "fghij")] {
+            let refused = patch(range, chunk)
+            #expect(refused.hasPrefix("HTTP/1.1 416") && refused.contains("RANGE_INVALID") && refused.contains("Range: 0-9"), "\(range): \(refused)")
+        }
+        // On a kept-alive connection the refused chunk's body is not taken for the next request.
+        client.send("PATCH \(location) HTTP/1.1\r\nHost: x\r\nContent-Range: 5-14\r\nContent-Length: 10\r\n\r\n56789abcde")
+        #expect(client.readResponse().hasPrefix("HTTP/1.1 416"))
+        client.send("GET \(location) HTTP/1.1\r\nHost: x\r\n\r\n")
+        let status = client.readResponse()
+        #expect(status.hasPrefix("HTTP/1.1 204") && status.contains("Range: 0-9"), "\(status)")
+        let second = patch("10-19", String(data.suffix(10)))
+        #expect(second.hasPrefix("HTTP/1.1 202") && second.contains("Range: 0-19"), "\(second)")
+        let digest = Digest.sha256(of: Array(data.utf8))
+        let separator = location.contains("?") ? "&" : "?"
+        client.send("PUT \(location)\(separator)digest=\(digest) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let put = client.readResponse()
+        #expect(put.hasPrefix("HTTP/1.1 201"), "\(put)")
+        client.send("GET /v2/app/blobs/\(digest) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(client.readResponse().hasSuffix("\r\n\r\n\(data)"), "the stored blob is the two accepted chunks, once each")
+        await server.stop()
+    }
+
+    @Test func aMountFromARepositoryWithoutTheBlobStartsAnUploadInstead() async throws {
+        let server = try await Server { _ in }
+        let client = try Client(port: server.port)
+        let blob = "layer bytes"
+        let digest = Digest.sha256(of: Array(blob.utf8))
+        client.send("POST /v2/holder/blobs/uploads/?digest=\(digest) HTTP/1.1\r\nHost: x\r\nContent-Length: \(blob.utf8.count)\r\n\r\n\(blob)")
+        #expect(client.readResponse().hasPrefix("HTTP/1.1 201"))
+        let other = "other bytes"
+        client.send("POST /v2/other/blobs/uploads/?digest=\(Digest.sha256(of: Array(other.utf8))) HTTP/1.1\r\nHost: x\r\nContent-Length: \(other.utf8.count)\r\n\r\n\(other)")
+        #expect(client.readResponse().hasPrefix("HTTP/1.1 201"))
+        // The blob is in the store, but not in `other` (or in a repository that does not exist).
+        for from in ["other", "nosuchrepo"] {
+            client.send("POST /v2/taker/blobs/uploads/?mount=\(digest)&from=\(from) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = client.readResponse()
+            #expect(response.hasPrefix("HTTP/1.1 202") && Self.location(response)?.hasPrefix("/v2/taker/blobs/uploads/") == true, "\(from): \(response)")
+            client.send("GET /v2/taker/blobs/\(digest) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readResponse().hasPrefix("HTTP/1.1 404"), "nothing was mounted from \(from)")
+        }
+        client.send("POST /v2/taker/blobs/uploads/?mount=\(digest)&from=holder HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let mounted = client.readResponse()
+        #expect(mounted.hasPrefix("HTTP/1.1 201") && Self.location(mounted) == "/v2/taker/blobs/\(digest)", "\(mounted)")
         await server.stop()
     }
 }

@@ -279,4 +279,83 @@ extension BuildTests {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("404") && missing.stderr.contains("Dockerfile:2"), "\(missing.stderr)")
     }
+
+    /// Issue 8's build rows: a traversal tar ADDed in a step, links inside a copied directory, and
+    /// malformed `POST /build` requests; host canaries untouched, the image list unchanged.
+    @Test func hostileArchivesLinksAndBuildRequestsChangeNothingOutside() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let canary = try TempDir.make("build-canary")
+        defer { try? FileManager.default.removeItem(atPath: canary) }
+        FileManager.default.createFile(atPath: "\(canary)/keep", contents: Data("host\n".utf8))
+        let ctx = try Self.context(["Dockerfile": "FROM bb\n", "dir/file": "inside\n"])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+
+        // ADD of a local tar whose entries climb out, or go out through a link they make.
+        let tars: [(String, String)] = [
+            ("dotdot", "t.addfile(entry('../../../../..\(canary)/keep'), io.BytesIO(b'evil'))"),
+            ("link-then-through", "l = tarfile.TarInfo('l'); l.type = tarfile.SYMTYPE; l.linkname = '\(canary)'; t.addfile(l); t.addfile(entry('l/keep'), io.BytesIO(b'evil'))"),
+            ("hardlink-out", "h = tarfile.TarInfo('h'); h.type = tarfile.LNKTYPE; h.linkname = '../../../../..\(canary)/keep'; t.addfile(h)"),
+        ]
+        for (name, body) in tars {
+            let make = Run.run("/usr/bin/python3", ["-c", """
+                import io, tarfile
+                def entry(n):
+                    i = tarfile.TarInfo(n); i.size = 4; return i
+                t = tarfile.open('\(ctx)/\(name).tar', 'w')
+                \(body)
+                t.close()
+                """])
+            #expect(make.status == 0, "\(make.stderr)")
+            FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nADD \(name).tar /unpacked/\n".utf8))
+            let b = d.berth("build", "-t", "hostile:\(name)", ctx)
+            #expect(b.status != 0, "\(name): \(b.stdout)")
+            #expect(b.stderr.contains("Dockerfile:2") && b.stderr.contains("refusing"), "\(name): \(b.stderr)")
+            #expect(d.berth("images", "-q", "hostile").stdout.isEmpty, "\(name): no image tagged")
+        }
+        #expect((try? String(contentsOfFile: "\(canary)/keep", encoding: .utf8)) == "host\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: canary) == ["keep"])
+
+        // Links inside a copied directory stay links: never followed to the host's files.
+        symlink("/etc/passwd", "\(ctx)/dir/abs")
+        symlink("../Dockerfile", "\(ctx)/dir/up")
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nCOPY dir /d/\n".utf8))
+        let copied = d.berth("build", "-t", "links:1", ctx)
+        #expect(copied.status == 0, "\(copied.stdout)\(copied.stderr)")
+        let links = d.berth("run", "--rm", "links:1", "sh", "-c", "readlink /d/abs; readlink /d/up; cat /d/file; test -L /d/abs && test -L /d/up && echo links")
+        #expect(links.stdout == "/etc/passwd\n../Dockerfile\ninside\nlinks\n", "\(links.stderr)")
+
+        // Malformed build requests: a 4xx or an error in the stream, and no new image.
+        let before = d.berth("images", "-aq").stdout
+        let tar = "\(d.dir)/context.tar"
+        #expect(Run.run("/bin/tar", ["-cf", tar, "-C", ctx, "Dockerfile", "dir/file"]).status == 0)
+        let bodyFlags = ["-H", "Content-Type: application/x-tar", "--data-binary", "@\(tar)"]
+        let refusals: [(String, [String], String)] = [
+            ("/build?cachefrom=%5B%22evil%3Alatest%22%5D", bodyFlags, "cachefrom is not supported"),
+            ("/build?buildargs=%7Bnot-json", bodyFlags, "buildargs"),
+            ("/build?labels=%5B1%2C2%5D", bodyFlags, "labels"),
+            ("/build?t=UPPER%2FCase%3A%3Atag", bodyFlags, "UPPER/Case::tag"),
+            ("/build?dockerfile=..%2F..%2Fetc%2Fpasswd", bodyFlags, "forbidden path outside the build context"),
+            ("/build", ["-H", "Content-Type: application/x-tar", "--data-binary", "this is not a tar archive"], "not a valid tar archive"),
+        ]
+        for (path, flags, needle) in refusals {
+            let r = Run.curl(socket: d.socket, path: path, method: "POST", extra: flags)
+            let status = Int(r.stdout.split(separator: " ").dropFirst().first ?? "") ?? 0
+            let streamedError = status == 200 && r.stdout.contains("\"error\"")
+            #expect((400..<500).contains(status) || streamedError, "\(path): \(r.stdout)")
+            #expect(r.stdout.contains(needle), "\(path): \(r.stdout)")
+        }
+        #expect(d.berth("images", "-aq").stdout == before, "no request left an image behind")
+
+        // A Dockerfile cannot put its steps on the host's network without the builder's consent;
+        // a foreign cache source is refused.
+        FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nRUN --network=host echo on-the-host\n".utf8))
+        let denied = d.berth("build", ctx)
+        #expect(denied.status != 0 && denied.stderr.contains("network.host entitlement") && denied.stderr.contains("Dockerfile:2"), "\(denied.stderr)")
+        let granted = d.berth("build", "--allow", "network.host", ctx)
+        #expect(granted.status == 0 && granted.stdout.contains("on-the-host"), "\(granted.stdout)\(granted.stderr)")
+        let insecure = d.berth("build", "--allow", "security.insecure", ctx)
+        #expect(insecure.status != 0 && insecure.stderr.contains("never granted"), "\(insecure.stderr)")
+        let cacheFrom = d.berth("build", "--cache-from", "evil:latest", ctx)
+        #expect(cacheFrom.status != 0 && cacheFrom.stderr.contains("--cache-from is not supported"), "\(cacheFrom.stderr)")
+    }
 }

@@ -56,6 +56,14 @@ enum BuildRoutes {
             default: throw APIError.badRequest("networkmode \(n) is not supported for builds; use default, bridge, none or host")
             }
         }
+        // berth's own parameter (BuildKit passes entitlements in its session): `--allow network.host`.
+        for grant in (q.queryValue("allow") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !grant.isEmpty {
+            switch grant {
+            case "network.host": o.entitlements.insert(grant)
+            case "security.insecure": throw APIError.badRequest("the security.insecure entitlement is never granted by berthd")
+            default: throw APIError.badRequest("unknown entitlement \(grant); berthd grants only network.host")
+            }
+        }
         if let p = q.queryValue("platform"), !p.isEmpty, p != Platform.host.description, p != "linux" {
             throw APIError.badRequest("platform \(p) is not supported: berthd builds for this host (\(Platform.host))")
         }

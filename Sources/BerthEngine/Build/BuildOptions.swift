@@ -25,6 +25,9 @@ extension Engine {
         public var secrets: [String: Data] = [:]
         /// `default`/`bridge`, `none` or `host`.
         public var networkMode = "bridge"
+        /// BuildKit's entitlements granted to the Dockerfile (`--allow`): only `network.host`, which
+        /// a `RUN --network=host` needs unless the whole build runs on the host network.
+        public var entitlements: Set<String> = []
         public var credentials: [String: RegistryCredentials] = [:]
         public init() {}
     }

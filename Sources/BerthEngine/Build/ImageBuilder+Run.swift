@@ -33,7 +33,12 @@ extension ImageBuilder {
         switch r.network ?? options.networkMode {
         case "", "default", "bridge": network = "bridge"
         case "none": network = "none"
-        case "host": network = "host"
+        case "host":
+            // A Dockerfile may not put itself on the host's network; whoever runs the build can.
+            guard r.network == nil || options.networkMode == "host" || options.entitlements.contains("network.host") else {
+                throw EngineError(.invalid, "RUN --network=host needs the network.host entitlement: build with --allow network.host (or --network host) if you trust this Dockerfile")
+            }
+            network = "host"
         case let other: throw EngineError(.invalid, "--network=\(other) is not supported for RUN; use default, none or host")
         }
         // The ARGs in scope an ENV of the same name does not hide: the step's environment, its

@@ -27,6 +27,8 @@ struct Build: ParsableCommand {
     @Option(name: .customLong("rm"), help: "Remove intermediate containers after a successful build (--rm=false keeps them)") var removeIntermediate = true
     @Flag(name: .customLong("force-rm"), help: "Always remove intermediate containers") var forceRemove = false
     @Option(help: "Secret to expose to RUN --mount=type=secret (id=NAME,src=PATH or id=NAME,env=VARIABLE)") var secret: [String] = []
+    @Option(help: "Allow an extra privileged entitlement (network.host: RUN --network=host)") var allow: [String] = []
+    @Option(name: .customLong("cache-from"), help: "External cache sources (not supported by berth: its local cache is used)") var cacheFrom: [String] = []
     @Option(help: "SSH agent socket or keys to expose to the build (not supported by berth)") var ssh: [String] = []
     @Option(name: .customLong("base-image"), help: "Base image for a directory without a Dockerfile (repo2docker files)") var baseImage = "python:3.12-slim"
     @Flag(name: .customLong("print-dockerfile"), help: "Print the Dockerfile generated for a directory without one, and exit") var printDockerfile = false
@@ -37,7 +39,11 @@ struct Build: ParsableCommand {
         guard ssh.isEmpty else {
             throw CLIError("--ssh is not supported by berth's builder (no ssh agent forwarding); fetch private sources before the build, or pass a key with --secret id=NAME,src=PATH")
         }
+        guard cacheFrom.isEmpty else {
+            throw CLIError("--cache-from is not supported: berth reuses only the steps this berthd built itself (an image from elsewhere could poison the cache); pull the image and build FROM it instead")
+        }
         var query: [(String, String)] = [("version", "1")]
+        if !allow.isEmpty { query.append(("allow", allow.joined(separator: ","))) }
         for t in tag {
             _ = try Reference(parsing: t)
             query.append(("t", t))
