@@ -19,7 +19,8 @@ public struct RegistryServer: Sendable {
         public var logPath: String?
         /// A connection with no request this long is closed (`--idle-timeout`).
         public var idleTimeout: Duration = .seconds(120)
-        /// A request body bringing less than 1 KiB in this long is cut off (`--read-timeout`).
+        /// A request body bringing less than 1 KiB in this long, or a response the client stops
+        /// reading for this long, is cut off (`--read-timeout`).
         public var readTimeout: Duration = .seconds(60)
         /// Connections served at once; more get 503 UNAVAILABLE (`--max-connections`).
         public var maxConnections = 512
@@ -86,6 +87,7 @@ public struct RegistryServer: Sendable {
     func connectionLimits() -> ConnectionLimits {
         var limits = ConnectionLimits(idleTimeout: .init(options.idleTimeout), readTimeout: .init(options.readTimeout),
                                       maxConnections: options.maxConnections)
+        limits.writeTimeout = .init(options.readTimeout)
         let refusal = RegistryError(.unavailable, "\(options.maxConnections) connections are open, the most this registry serves at once (--max-connections); retry later")
         limits.refusal = (refusal.status, Array(refusal.body))
         return limits

@@ -39,8 +39,9 @@ import Testing
     final class Client {
         let fd: Int32
 
-        init(port: Int) throws {
+        init(port: Int, receiveBuffer: Int32? = nil) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -147,6 +148,9 @@ import Testing
         let refused = try #require(extra.readToClose())
         #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused)")
         #expect(refused.contains(#"{"errors":[{"code":"UNAVAILABLE","message":"2 connections are open"#), "\(refused)")
+        // One that sends nothing is not held for the idle timeout (120 s here) either.
+        let silent = try Client(port: server.port)
+        #expect(silent.readToClose() != nil, "closed within the 30 s this client waits")
         await server.stop()
     }
 
@@ -252,6 +256,42 @@ import Testing
         client.send("POST /v2/taker/blobs/uploads/?mount=\(digest)&from=holder HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         let mounted = client.readResponse()
         #expect(mounted.hasPrefix("HTTP/1.1 201") && Self.location(mounted) == "/v2/taker/blobs/\(digest)", "\(mounted)")
+        await server.stop()
+    }
+
+    @Test func aClientThatStopsReadingADownloadIsCutOff() async throws {
+        let server = try await Server { $0.readTimeout = .milliseconds(500) }
+        let blob = [UInt8](repeating: 0x61, count: 32 << 20)
+        let digest = Digest.sha256(of: blob)
+        let pusher = try Client(port: server.port)
+        pusher.send("POST /v2/app/blobs/uploads/?digest=\(digest) HTTP/1.1\r\nHost: x\r\nContent-Length: \(blob.count)\r\n\r\n")
+        _ = blob.withUnsafeBytes { Glibc.send(pusher.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        #expect(pusher.readResponse().hasPrefix("HTTP/1.1 201"))
+        let reader = try Client(port: server.port, receiveBuffer: 4096)
+        reader.send("GET /v2/app/blobs/\(digest) HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Not reading for several read timeouts: the server gives up on the response.
+        try await Task.sleep(for: .seconds(3))
+        var received = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = recv(reader.fd, &buffer, buffer.count, 0)
+            if n <= 0 {
+                #expect(n == 0 || errno == ECONNRESET, "closed by the server, not a 30 s receive timeout")
+                break
+            }
+            received += n
+        }
+        #expect(received < blob.count, "the download was abandoned part way (\(received) bytes came)")
+        // A reader that keeps reading gets all of it.
+        let steady = try Client(port: server.port)
+        steady.send("GET /v2/app/blobs/\(digest) HTTP/1.1\r\nHost: x\r\n\r\n")
+        var total = 0
+        while total <= blob.count {
+            let n = recv(steady.fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            total += n
+        }
+        #expect(total > blob.count, "head and the whole body (\(total) bytes came)")
         await server.stop()
     }
 }

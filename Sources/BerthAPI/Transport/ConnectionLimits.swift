@@ -14,6 +14,9 @@ public struct ConnectionLimits: Sendable {
     /// waits on the client.
     public var readTimeout: TimeAmount?
     public var minimumBytesPerReadTimeout = 1024
+    /// A response the client stops taking (the connection unwritable) this long is abandoned
+    /// and the connection closed.
+    public var writeTimeout: TimeAmount?
     /// Connections served at once; more are answered with `refusal` and closed.
     public var maxConnections: Int?
     /// The answer to a connection over `maxConnections`: a status and a JSON body.
@@ -35,7 +38,7 @@ public struct ConnectionLimits: Sendable {
 /// sees request parts coming in and response parts going out: idle from the connection's start
 /// or a response's end until a request head; reading from the head until the request's end;
 /// answering until the response's end (no deadline: the handler and a slow download take
-/// what they take).
+/// what they take, but a client that stops reading is cut off after `writeTimeout`).
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -47,6 +50,8 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     private let limits: ConnectionLimits
     private var phase = Phase.idle
     private var timer: Scheduled<Void>?
+    /// Armed while the connection is unwritable.
+    private var stallTimer: Scheduled<Void>?
     private var bytesThisPeriod = 0
     /// The server asked for more and the client has not answered yet.
     private var waitingOnClient = false
@@ -66,11 +71,28 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        stallTimer?.cancel()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
+        stallTimer?.cancel()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stallTimer?.cancel()
+            stallTimer = nil
+        } else if stallTimer == nil, let timeout = limits.writeTimeout {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            stallTimer = context.eventLoop.scheduleTask(in: timeout) {
+                let (handler, context) = bound.value
+                handler.stallTimer = nil
+                if !context.channel.isWritable { context.close(promise: nil) }
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -130,7 +152,8 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 }
 
 /// Answers a connection over `ConnectionLimits.maxConnections`: the first request head gets
-/// the refusal, then the connection closes (also if no head comes within the idle timeout).
+/// the refusal, then the connection closes (also if no head comes within 5 s, or the idle timeout
+/// when shorter: a flood of refused connections holds no descriptors for long).
 final class ConnectionRefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -141,7 +164,7 @@ final class ConnectionRefusalHandler: ChannelInboundHandler, RemovableChannelHan
 
     init(limits: ConnectionLimits) {
         refusal = limits.refusal
-        timeout = limits.idleTimeout ?? .seconds(10)
+        timeout = min(limits.idleTimeout ?? .seconds(5), .seconds(5))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

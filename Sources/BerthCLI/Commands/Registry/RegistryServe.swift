@@ -23,7 +23,7 @@ struct RegistryServe: ParsableCommand {
     @Flag(help: "Refuse pushes and deletions") var readOnly = false
     @Option(help: "Append the request log to this file instead of stderr") var log: String?
     @Option(help: "Close a connection that sends no request for this long") var idleTimeout = "2m"
-    @Option(help: "Cut off a request body that brings less than 1 KiB in this long") var readTimeout = "1m"
+    @Option(help: "Cut off a request body that brings less than 1 KiB, or a response the client stops reading, in this long") var readTimeout = "1m"
     @Option(help: "Connections served at once; more get 503") var maxConnections = 512
     @Option(help: "Upload sessions open at once; more get 429") var maxUploads = 256
     @Option(help: "Drop an upload session (and its data) untouched for this long") var uploadTimeout = "1h"
