@@ -280,7 +280,8 @@ final class Applier {
     }
 
     private func io(_ raw: String, _ what: String) -> ArchiveError {
-        ArchiveError(.io, "\(options.noun) \"\(raw)\": \(what) failed: \(errnoString())")
+        let full = errno == ENOSPC ? "; free space on the filesystem it unpacks to (remove images, containers or volumes) and try again" : ""
+        return ArchiveError(.io, "\(options.noun) \"\(raw)\": \(what) failed: \(errnoString())\(full)")
     }
 
     /// The owner an entry gets; nil leaves it to whoever runs the extraction.

@@ -39,6 +39,11 @@ import Testing
         for (text, value) in cases { #expect(NodeReader.integer(text) == value, "\(text)") }
         let p = try ProjectDir(["compose.yaml": "services:\n  web:\n    image: x\n    volumes: [{type: tmpfs, target: /t, tmpfs: {mode: 01777}}]\n"]).load()
         #expect(p.services["web"]?.volumes?.first?.tmpfsMode == 1023)
+        // A string (quoted, or made by interpolation) is read in base 10, as compose-go does.
+        let quoted = try ProjectDir(["compose.yaml": "services:\n  web:\n    image: x\n    volumes: [{type: tmpfs, target: /t, tmpfs: {mode: \"${MODE}\"}}]\n    ports: [{target: \"080\"}]\n",
+                                     ".env": "MODE=01777\n"]).load()
+        #expect(quoted.services["web"]?.volumes?.first?.tmpfsMode == 1777)
+        #expect(quoted.services["web"]?.ports?.first?.target == 80)
     }
 
     @Test func mergeKeysTakeEntriesNotGivenHere() throws {

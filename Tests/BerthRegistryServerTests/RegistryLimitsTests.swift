@@ -151,6 +151,7 @@ import Testing
         // One that sends nothing is not held for the idle timeout (120 s here) either.
         let silent = try Client(port: server.port)
         #expect(silent.readToClose() != nil, "closed within the 30 s this client waits")
+        withExtendedLifetime(held) {}
         await server.stop()
     }
 
@@ -260,7 +261,7 @@ import Testing
     }
 
     @Test func aClientThatStopsReadingADownloadIsCutOff() async throws {
-        let server = try await Server { $0.readTimeout = .milliseconds(500) }
+        let server = try await Server { $0.readTimeout = .seconds(1) }
         let blob = [UInt8](repeating: 0x61, count: 32 << 20)
         let digest = Digest.sha256(of: blob)
         let pusher = try Client(port: server.port)
@@ -269,8 +270,8 @@ import Testing
         #expect(pusher.readResponse().hasPrefix("HTTP/1.1 201"))
         let reader = try Client(port: server.port, receiveBuffer: 4096)
         reader.send("GET /v2/app/blobs/\(digest) HTTP/1.1\r\nHost: x\r\n\r\n")
-        // Not reading for several read timeouts: the server gives up on the response.
-        try await Task.sleep(for: .seconds(3))
+        // Not reading for five read timeouts: the server gives up on the response.
+        try await Task.sleep(for: .seconds(5))
         var received = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {

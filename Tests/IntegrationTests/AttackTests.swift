@@ -362,6 +362,69 @@ import Testing
         #expect(d.berth("logs", "--tail", "1", "flood").stdout == "done\n")
     }
 
+    /// Decompression bombs: a layer of 256 MiB of zeros, gzip- and zstd-compressed to a few
+    /// hundred KiB, on a 64 MiB data root. Extraction streams until the disk is full, then the
+    /// image is refused with the reason, the partial unpack is removed, and berthd goes on.
+    @Test func decompressionBombsBiggerThanTheDiskAreRefusedAndLeaveNothing() throws {
+        let d = try Fixtures.daemonWithBusybox(dataRootSize: "64m")
+        func free() -> Int {
+            var fs = statvfs()
+            return statvfs(d.dataRoot, &fs) == 0 ? Int(fs.f_bavail) * Int(fs.f_frsize) : -1
+        }
+        let before = free()
+        #expect(before > 0)
+        var uts = utsname()
+        uname(&uts)
+        let machine = withUnsafeBytes(of: uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let architecture = ["x86_64": "amd64", "aarch64": "arm64"][machine] ?? machine
+        for (name, compressor) in [("gzip", "gzip -1 -c"), ("zstd", "zstd -q -1 -c")] {
+            let archive = "\(d.dir)/bomb-\(name).tar"
+            let make = Run.run("/usr/bin/python3", ["-c", """
+                import hashlib, io, json, os, shutil, subprocess, tarfile
+                d = '\(d.dir)/bomb-\(name)'
+                os.makedirs(d)
+                layer = open(d + '/l2.tar.c', 'wb')
+                comp = subprocess.Popen(['sh', '-c', '\(compressor)'], stdin=subprocess.PIPE, stdout=layer)
+                sha = hashlib.sha256()
+                class Tee:
+                    def write(self, b):
+                        sha.update(b); comp.stdin.write(b); return len(b)
+                class Zeros(io.RawIOBase):
+                    def readable(self): return True
+                    def readinto(self, b):
+                        b[:] = bytes(len(b)); return len(b)
+                with tarfile.open(fileobj=Tee(), mode='w|') as t:
+                    info = tarfile.TarInfo('bomb'); info.size = 256 << 20
+                    t.addfile(info, io.BufferedReader(Zeros(), 1 << 20))
+                comp.stdin.close(); comp.wait(); layer.close()
+                busy = 'sha256:' + hashlib.sha256(open('\(Fixtures.busyboxTar)', 'rb').read()).hexdigest()
+                json.dump({'architecture': '\(architecture)', 'os': 'linux', 'config': {'Cmd': ['sh']},
+                           'rootfs': {'type': 'layers', 'diff_ids': [busy, 'sha256:' + sha.hexdigest()]}}, open(d + '/config.json', 'w'))
+                json.dump([{'Config': 'config.json', 'RepoTags': ['bomb-\(name):1'], 'Layers': ['l1.tar', 'l2.tar.c']}], open(d + '/manifest.json', 'w'))
+                shutil.copy('\(Fixtures.busyboxTar)', d + '/l1.tar')
+                subprocess.check_call(['tar', '-C', d, '-cf', '\(archive)', 'manifest.json', 'config.json', 'l1.tar', 'l2.tar.c'])
+                print(os.path.getsize(d + '/l2.tar.c'))
+                """])
+            #expect(make.status == 0, "\(make.stderr)")
+            #expect((Int(make.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max) < 2 << 20, "\(name): the bomb is small: \(make.stdout)")
+            // Whether the layer unpacks at load or at the first run, the step that hits the
+            // full disk fails naming it, and no image runs from half a layer.
+            let load = d.berth("load", "-i", archive)
+            if load.status == 0 {
+                let run = d.berth("run", "--rm", "--network", "none", "bomb-\(name):1", "true")
+                #expect(run.status != 0 && run.stderr.lowercased().contains("no space left on device") && run.stderr.contains("free space"), "\(name): \(run.stdout)\(run.stderr)")
+                #expect(d.berth("rmi", "bomb-\(name):1").status == 0)
+            } else {
+                #expect(load.stderr.lowercased().contains("no space left on device") && load.stderr.contains("free space"), "\(name): \(load.stderr)")
+            }
+            #expect(d.berth("images", "--format", "{{.Repository}}").stdout == "bb\n", "\(name)")
+            #expect(free() > before - (4 << 20), "\(name): the partial unpack was removed: \(free()) bytes free, \(before) before")
+            #expect(d.berth("run", "--rm", "--network", "none", "bb", "echo", "after-\(name)").stdout == "after-\(name)\n")
+        }
+        let check = d.berth("system", "check")
+        #expect(check.status == 0 && check.stdout.hasSuffix("No problems found\n"), "\(check.stdout)\(check.stderr)")
+    }
+
     /// A container that fills its writable layer gets ENOSPC; berthd's and the shims' own
     /// records still get written (the data root's `reserve` is given up for them): a stop, a
     /// rename and the filler's exit are recorded and survive a restart. Once a second filler

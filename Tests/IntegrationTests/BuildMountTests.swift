@@ -12,7 +12,7 @@ import Testing
 
     /// Every file under `dir` holding `needle` (layer blobs, configs, the cache, records).
     static func files(containing needle: String, under dir: String) -> [String] {
-        let r = Run.run("/bin/grep", ["-r", "-l", "-a", "-F", needle, dir])
+        let r = Run.run("/bin/grep", ["-r", "-l", "-a", "-D", "skip", "-F", needle, dir])
         return r.stdout.split(separator: "\n").map(String.init)
     }
 
@@ -51,6 +51,9 @@ import Testing
         }
         // The secret's bytes are nowhere in the data root: layers, configs, history, cache.
         #expect(Self.files(containing: Self.marker, under: d.dataRoot).isEmpty)
+        // Nor in the exec root, where the secret files lived while the steps ran.
+        #expect(Self.files(containing: Self.marker, under: d.execRoot).isEmpty)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(d.execRoot)/build-secrets")) ?? ["missing"]).isEmpty)
         #expect(!d.berth("history", "--no-trunc", "mounts:1").stdout.contains(Self.marker))
 
         // A changed secret value does not miss the cache (only its id is part of the key);
@@ -89,10 +92,6 @@ import Testing
         #expect(ssh.status != 0 && ssh.stderr.contains("--ssh is not supported"), "\(ssh.stderr)")
     }
 
-    /// `sharing=private`: a step that finds the cache in use gets one of its own. Two stages
-    /// meet in a shared cache (so both run at once) while each holds a private one: each sees
-    /// only what it wrote. (Served as locked, the second would wait for the first, which waits
-    /// for it: the build would fail.)
     /// A step that renames its mount targets' parents and leaves symlinks to a host directory in
     /// their place: berthd's cleanup of the mount stubs removes nothing there (an empty file and
     /// an empty directory named like the targets), and the image holds only the step's links.
@@ -116,6 +115,10 @@ import Testing
         #expect(links.stdout == "\(victim)\n\(victim)\n", "\(links.stderr)")
     }
 
+    /// `sharing=private`: a step that finds the cache in use gets one of its own. Two stages
+    /// meet in a shared cache (so both run at once) while each holds a private one: each sees
+    /// only what it wrote. (Served as locked, the second would wait for the first, which waits
+    /// for it: the build would fail.)
     @Test func aPrivateCacheInUseGivesTheStepItsOwn() throws {
         let d = try Fixtures.daemonWithBusybox()
         let step = { (mine: String, theirs: String) in
@@ -126,6 +129,42 @@ import Testing
         let b = d.berth("build", "-t", "private:1", ctx)
         #expect(b.status == 0, "\(b.stdout)\(b.stderr)")
         #expect(d.berth("run", "--rm", "private:1", "cat", "/a", "/b").stdout == "a\nb\n")
+    }
+
+    /// `builder prune -a` while a step has its cache mounted leaves that cache: the step
+    /// reads back what it wrote before the prune, and the directory is still there after.
+    @Test func builderPruneLeavesTheCacheOfARunningStep() throws {
+        let d = try Fixtures.daemonWithBusybox()
+        let ctx = try BuildTests.context(["Dockerfile": """
+            FROM bb
+            RUN --mount=type=cache,id=held,target=/c echo kept > /c/f && for i in $(seq 1 300); do [ -e /c/go ] && break; sleep 0.1; done && cat /c/f > /seen
+
+            """])
+        defer { try? FileManager.default.removeItem(atPath: ctx) }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var build: Run.Result?
+        DispatchQueue.global().async {
+            build = d.berth("build", "-t", "held:1", ctx)
+            done.signal()
+        }
+        let mounts = "\(d.dataRoot)/build-mounts"
+        func cacheDir() -> String? {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: mounts)) ?? []
+            return names.map { "\(mounts)/\($0)" }.first { FileManager.default.fileExists(atPath: "\($0)/f") }
+        }
+        var dir: String?
+        for _ in 0..<300 where dir == nil {
+            dir = cacheDir()
+            if dir == nil { usleep(100_000) }
+        }
+        let held = try #require(dir, "the step wrote its cache")
+        let prune = d.berth("builder", "prune", "-a", "-f")
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(held)/f"), "the cache in use stayed")
+        #expect(FileManager.default.createFile(atPath: "\(held)/go", contents: Data()))
+        done.wait()
+        #expect(build?.status == 0, "\(build?.stdout ?? "")\(build?.stderr ?? "")")
+        #expect(d.berth("run", "--rm", "held:1", "cat", "/seen").stdout == "kept\n")
     }
 
     @Test func aFailedStepKeepsItsContainerUnlessForceRm() throws {

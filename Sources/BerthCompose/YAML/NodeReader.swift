@@ -48,9 +48,16 @@ struct NodeReader {
         throw fail(path, "must be a boolean")
     }
 
+    /// A YAML integer in any of its forms; a string (quoted, or what interpolation made) in
+    /// base 10 only, as compose-go converts one (`"010"` is 10).
     func int(_ node: YAMLNode, _ path: [String]) throws -> Int {
-        guard case .scalar(let s) = node, s.kind == .int || s.kind == .string, let n = Self.integer(s.text) else { throw fail(path, "must be an integer") }
-        return n
+        guard case .scalar(let s) = node else { throw fail(path, "must be an integer") }
+        switch s.kind {
+        case .int: if let n = Self.integer(s.text) { return n }
+        case .string: if let n = Int(s.text) { return n }
+        default: break
+        }
+        throw fail(path, "must be an integer")
     }
 
     /// An integer spelled as compose's YAML reader (yaml.v3, YAML 1.1) reads one: `_` separators

@@ -1,11 +1,9 @@
 import BerthArchive
 import BerthDockerfile
 import BerthOCI
+import BerthRegistry
 import BerthStore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Glibc
 
 /// WORKDIR, COPY and ADD: steps whose layer is written from files directly.
@@ -149,22 +147,16 @@ extension ImageBuilder {
         return CopyStep.Source(relative: name, host: "\(path)/\(name)")
     }
 
-    /// GETs `url` (redirects followed) straight to a file at `path`, mode 0600, never holding the
-    /// body in memory; a status other than 2xx is an error. Like dockerd's classic builder, berthd
-    /// fetches from the host's network: whatever the host reaches (loopback, link-local) an ADD
-    /// reaches too — see docs/build.md.
+    /// GETs `url` (redirects followed) straight to a new file at `path`, mode 0600, never holding
+    /// the body in memory; a status other than 2xx is an error. Like dockerd's classic builder,
+    /// berthd fetches from the host's network: whatever the host reaches (loopback, link-local)
+    /// an ADD reaches too — see docs/build.md.
     static func fetch(_ url: URL, to path: String) async throws {
-        let (file, response) = try await URLSession.shared.download(from: url)
-        defer { try? FileManager.default.removeItem(at: file) }
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            throw EngineError(.invalid, "failed to GET \(url) with status \(http.statusCode)")
-        }
         do {
-            try FileManager.default.moveItem(atPath: file.path, toPath: path)
+            try await FileDownload.fetch(url.absoluteString, to: path)
         } catch {
-            throw EngineError(.internalError, "ADD: cannot store the download of \(url): \(error.localizedDescription)")
+            throw EngineError(.invalid, error.message)
         }
-        guard chmod(path, 0o600) == 0 else { throw EngineError(.internalError, "ADD: cannot set the mode of \(path)") }
     }
 
     /// `--chown=user[:group]` against the image's /etc/passwd and /etc/group (numbers as they are).

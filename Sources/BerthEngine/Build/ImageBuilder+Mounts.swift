@@ -4,6 +4,7 @@ import BerthOCI
 import BerthStore
 import Foundation
 import Glibc
+import Synchronization
 
 /// `RUN --mount`: what each mount type becomes for the step's container.
 extension ImageBuilder {
@@ -22,8 +23,19 @@ extension ImageBuilder {
         var lockedCaches: [String] = []
         /// `sharing=private` caches, bound once the step knows whether another step holds them.
         var privateCaches: [PrivateCache] = []
+        /// Every cache directory the step uses, counted in `cachesInUse` until it ends.
+        var caches: [String] = []
 
-        func removeScratch() { for p in scratch { FileSystem.removeTree(p) } }
+        /// Its scratch removed and its caches no longer counted as in use.
+        func removeScratch() {
+            for p in scratch { FileSystem.removeTree(p) }
+            ImageBuilder.cachesInUse.withLock { inUse in
+                for dir in caches {
+                    inUse[dir, default: 1] -= 1
+                    if inUse[dir] == 0 { inUse[dir] = nil }
+                }
+            }
+        }
     }
 
     /// A `sharing=private` cache mount: its directory when free, else one of the step's own.
@@ -78,6 +90,9 @@ extension ImageBuilder {
 
     /// Cache directories mounted with `sharing=locked`, one step at a time (across builds).
     static let cacheLocks = KeyedLock()
+    /// Cache directories steps are using (from before the directory is made until the step
+    /// ends), with how many steps: `builder prune` leaves them.
+    static let cachesInUse = Mutex<[String: Int]>([:])
 
     func add(_ m: RunMount, _ state: State, to out: inout StepMounts) async throws {
         let spec = "--mount=type=\(m.kind.rawValue)"
@@ -103,6 +118,8 @@ extension ImageBuilder {
                 throw EngineError(.invalid, "\(spec): source is a path in from=; give from=STAGE_OR_IMAGE too, or drop source")
             }
             let dir = "\(engine.dataRoot)/build-mounts/\(Digest.sha256(of: Array(id.utf8)).encoded)"
+            Self.cachesInUse.withLock { $0[dir, default: 0] += 1 }
+            out.caches.append(dir)
             try FileSystem.makeDirectory("\(engine.dataRoot)/build-mounts", mode: 0o700)
             let mode = try octal(m.options["mode"], "mode", default: 0o755)
             let uid = try numericID(m.options["uid"], "uid"), gid = try numericID(m.options["gid"], "gid")
