@@ -280,7 +280,7 @@ final class Applier {
     }
 
     private func io(_ raw: String, _ what: String) -> ArchiveError {
-        let full = errno == ENOSPC ? "; free space on the filesystem it unpacks to (remove images, containers or volumes) and try again" : ""
+        let full = errno == ENOSPC || errno == EDQUOT ? "; free space on the filesystem it unpacks to (remove images, containers or volumes) and try again" : ""
         return ArchiveError(.io, "\(options.noun) \"\(raw)\": \(what) failed: \(errnoString())\(full)")
     }
 

@@ -142,7 +142,8 @@ extension Engine {
         await images.collectGarbage(content: content, snapshots: snapshots).bytes
     }
 
-    /// `image prune`: dangling images, or with `all` every image (none is used by a container yet).
+    /// `image prune`: dangling images, or with `all` every image (none is used by a container
+    /// yet, nor by a build in progress).
     public func pruneImages(all: Bool, labels: [String] = []) async throws -> (deleted: [DeleteItem], reclaimed: Int64) {
         var out: [DeleteItem] = []
         let inUse = Set(await containers.all().map(\.imageID))
@@ -150,7 +151,7 @@ extension Engine {
             guard all || v.tags.isEmpty, !inUse.contains(v.record.id) else { continue }
             guard labels.allSatisfy({ Self.hasLabel($0, v.config.config?.labels ?? [:]) }) else { continue }
             let items = v.tags.map { DeleteItem.untagged($0.familiar) } + [.deleted(v.record.id)]
-            try await images.delete(v.record.id)
+            guard try await images.deleteUnlessLeased(v.record.id) else { continue } // a running build's
             out += items
             await emitImageRemoval(v.record.id, items)
         }

@@ -41,7 +41,7 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
             case .notFound: return EngineError(.notFound, e.message)
             case .unauthorized: return EngineError(.unauthorized, e.message)
             // A registry that misbehaves or cannot be reached is the daemon's failure, as dockerd reports it (500).
-            case .invalid, .unavailable: return EngineError(.internalError, e.message)
+            case .invalid, .unavailable, .io: return EngineError(.internalError, e.message)
             }
         case let e as ArchiveError:
             return EngineError(e.code == .io ? .internalError : .invalid, e.message)

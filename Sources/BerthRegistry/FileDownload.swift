@@ -13,7 +13,7 @@ public enum FileDownload {
         let timeouts = try RegistryTimeouts.fromEnvironment()
         let http = RegistryClient.sharedHTTP(timeouts)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw RegistryError(.invalid, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RegistryError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
         var complete = false
         defer {
             close(fd)
@@ -30,7 +30,10 @@ public enum FileDownload {
                     while done < bytes.count {
                         let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
                         if n < 0 && errno == EINTR { continue }
-                        guard n > 0 else { throw RegistryError(.unavailable, "cannot write the download of \(url) to \(path): \(String(cString: strerror(errno)))") }
+                        guard n > 0 else {
+                            let why = n == 0 ? "nothing was written" : String(cString: strerror(errno))
+                            throw RegistryError(.io, "cannot write the download of \(url) to \(path): \(why)")
+                        }
                         done += n
                     }
                 }

@@ -9,6 +9,8 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
         case invalid
         /// The registry could not be reached or kept failing (5xx, resets, timeouts).
         case unavailable
+        /// A local file could not be created or written (the disk, not the registry).
+        case io
     }
 
     public let code: Code

@@ -146,6 +146,14 @@ public actor ImageStore {
 
     public func release(_ lease: UUID) { leases[lease] = nil }
 
+    /// Deletes an image record unless a lease holds it (a build in progress stands on it):
+    /// whether it went. One call, so nothing can lease it between the check and the delete.
+    public func deleteUnlessLeased(_ id: Digest) throws(StoreError) -> Bool {
+        guard !leases.values.contains(where: { $0.contains(id) }) else { return false }
+        try delete(id)
+        return true
+    }
+
     /// What a collection freed.
     public struct Collected: Sendable {
         public var blobs = 0

@@ -131,13 +131,21 @@ import Testing
         #expect(d.berth("run", "--rm", "private:1", "cat", "/a", "/b").stdout == "a\nb\n")
     }
 
-    /// `builder prune -a` while a step has its cache mounted leaves that cache: the step
-    /// reads back what it wrote before the prune, and the directory is still there after.
-    @Test func builderPruneLeavesTheCacheOfARunningStep() throws {
+    /// `builder prune -a` while steps use caches leaves those caches. Stage a holds the locked
+    /// cache x and waits; stage b (let go through cache z once a holds x) has made its cache y
+    /// and waits for x's lock, with no container yet to name y. Both stay, and each step reads
+    /// back what it saw.
+    @Test func builderPruneLeavesTheCachesOfRunningSteps() throws {
         let d = try Fixtures.daemonWithBusybox()
         let ctx = try BuildTests.context(["Dockerfile": """
+            FROM bb AS a
+            RUN --mount=type=cache,id=x,sharing=locked,target=/x --mount=type=cache,id=z,target=/z echo kept > /x/f && touch /z/started && for i in $(seq 1 300); do [ -e /x/go ] && break; sleep 0.1; done && cat /x/f > /seen
+            FROM bb AS b
+            RUN --mount=type=cache,id=z,target=/z for i in $(seq 1 300); do [ -e /z/started ] && break; sleep 0.1; done
+            RUN --mount=type=cache,id=y,target=/y --mount=type=cache,id=x,sharing=locked,target=/x ls -a /y | wc -l > /seen && cat /x/f >> /seen
             FROM bb
-            RUN --mount=type=cache,id=held,target=/c echo kept > /c/f && for i in $(seq 1 300); do [ -e /c/go ] && break; sleep 0.1; done && cat /c/f > /seen
+            COPY --from=a /seen /a
+            COPY --from=b /seen /b
 
             """])
         defer { try? FileManager.default.removeItem(atPath: ctx) }
@@ -148,23 +156,28 @@ import Testing
             done.signal()
         }
         let mounts = "\(d.dataRoot)/build-mounts"
-        func cacheDir() -> String? {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: mounts)) ?? []
-            return names.map { "\(mounts)/\($0)" }.first { FileManager.default.fileExists(atPath: "\($0)/f") }
+        func caches() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: mounts)) ?? []).map { "\(mounts)/\($0)" }
         }
-        var dir: String?
-        for _ in 0..<300 where dir == nil {
-            dir = cacheDir()
-            if dir == nil { usleep(100_000) }
+        // x holds f once a's step runs, z (which lets b go on only then) holds started; y is
+        // the third directory, made by b's second step.
+        var x: String?, y: String?
+        for _ in 0..<300 where x == nil || y == nil {
+            x = caches().first { FileManager.default.fileExists(atPath: "\($0)/f") }
+            let all = caches()
+            y = all.count == 3 ? all.first { $0 != x && !FileManager.default.fileExists(atPath: "\($0)/started") } : nil
+            if x == nil || y == nil { usleep(100_000) }
         }
-        let held = try #require(dir, "the step wrote its cache")
+        usleep(300_000) // b's step, past making y, now waits for x's lock
+        let (held, waiting) = (try #require(x, "a's step wrote its cache"), try #require(y, "b's step made its cache"))
         let prune = d.berth("builder", "prune", "-a", "-f")
         #expect(prune.status == 0, "\(prune.stderr)")
-        #expect(FileManager.default.fileExists(atPath: "\(held)/f"), "the cache in use stayed")
+        #expect(FileManager.default.fileExists(atPath: "\(held)/f"), "the cache a step's container binds stayed")
+        #expect(FileManager.default.fileExists(atPath: waiting), "the cache a step made and will bind stayed")
         #expect(FileManager.default.createFile(atPath: "\(held)/go", contents: Data()))
         done.wait()
         #expect(build?.status == 0, "\(build?.stdout ?? "")\(build?.stderr ?? "")")
-        #expect(d.berth("run", "--rm", "held:1", "cat", "/seen").stdout == "kept\n")
+        #expect(d.berth("run", "--rm", "held:1", "cat", "/a", "/b").stdout == "kept\n2\nkept\n")
     }
 
     @Test func aFailedStepKeepsItsContainerUnlessForceRm() throws {

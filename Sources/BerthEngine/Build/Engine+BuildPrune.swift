@@ -89,14 +89,20 @@ extension Engine {
         var deleted: [String] = []
         var freed: Int64 = 0
         for item in dropped {
+            // Checked again as it goes, under the lock a step takes to count a cache: one that
+            // a step started using since the list was made stays; otherwise it is moved aside
+            // first, so a step starting now makes a new one.
             if let dir = item.mountDir {
-                FileSystem.removeTree(dir)
-                freed += item.mountBytes
-                deleted.append("cache-mount:" + CopyPath.base(dir))
+                let trash = "\(mountRoot)/.pruned-\(UUID().uuidString)"
+                if ImageBuilder.cachesInUse.withLock({ $0[dir] == nil && rename(dir, trash) == 0 }) {
+                    FileSystem.removeTree(trash)
+                    freed += item.mountBytes
+                    deleted.append("cache-mount:" + CopyPath.base(dir))
+                }
             }
             guard let id = item.image, !inUse.contains(id), !remaining.contains(id) else { continue }
             guard (await images.tags(of: id)).isEmpty, await buildCache.isResultImage(id) == false else { continue }
-            try await images.delete(id)
+            guard try await images.deleteUnlessLeased(id) else { continue }
             deleted.append(id.description)
         }
         freed += await collectGarbage()

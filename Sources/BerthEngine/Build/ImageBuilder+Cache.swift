@@ -4,10 +4,12 @@ import Foundation
 
 /// The build cache from the builder's side: reusing a step's image, committing a new one.
 extension ImageBuilder {
-    /// Reuses the cached image for `key`, if any; else nil.
+    /// Reuses the cached image for `key`, if any; else nil. The build's lease holds it first,
+    /// so a `builder prune` running meanwhile either leaves it or has already removed it.
     func cached(_ key: BuildCacheKey) async -> ImageRecord? {
-        guard !options.noCache, let id = await engine.buildCache.lookup(key.digest), let r = await engine.images.image(id) else { return nil }
-        return r
+        guard !options.noCache, let id = await engine.buildCache.lookup(key.digest) else { return nil }
+        await engine.images.extend(lease, with: [id])
+        return await engine.images.image(id)
     }
 
     func reuse(_ r: ImageRecord, _ state: inout State) throws {

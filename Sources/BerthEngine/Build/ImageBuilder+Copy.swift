@@ -155,7 +155,7 @@ extension ImageBuilder {
         do {
             try await FileDownload.fetch(url.absoluteString, to: path)
         } catch {
-            throw EngineError(.invalid, error.message)
+            throw EngineError(error.code == .io ? .internalError : .invalid, error.message)
         }
     }
 
