@@ -22,7 +22,7 @@ import Testing
         var routes: [String] = []
         var iptables: [String] = []
         var nftables: [String] = []
-        var conntrack = ""
+        var conntrack: [String] = []
         var namespaces: [String] = []
         var mounts: [String] = []
         var processes: [String] = []
@@ -30,7 +30,7 @@ import Testing
 
         var description: String {
             [("links", links), ("addresses", addresses), ("routes", routes), ("iptables", iptables), ("nftables", nftables),
-             ("conntrack", [conntrack]), ("netns", namespaces), ("mounts", mounts), ("processes", processes), ("berthd fds", fds)]
+             ("conntrack", conntrack), ("netns", namespaces), ("mounts", mounts), ("processes", processes), ("berthd fds", fds)]
                 .map { "\($0.0):\n  " + $0.1.joined(separator: "\n  ") }.joined(separator: "\n")
         }
 
@@ -38,7 +38,7 @@ import Testing
         func difference(from a: HostState) -> String {
             let parts: [(String, [String], [String])] = [
                 ("links", a.links, links), ("addresses", a.addresses, addresses), ("routes", a.routes, routes),
-                ("iptables", a.iptables, iptables), ("nftables", a.nftables, nftables), ("conntrack", [a.conntrack], [conntrack]),
+                ("iptables", a.iptables, iptables), ("nftables", a.nftables, nftables), ("conntrack", a.conntrack, conntrack),
                 ("netns", a.namespaces, namespaces), ("mounts", a.mounts, mounts), ("processes", a.processes, processes), ("fds", a.fds, fds),
             ]
             return parts.compactMap { name, before, after in
@@ -63,7 +63,13 @@ import Testing
             .map { $0.replacingOccurrences(of: #"\[\d+:\d+\]"#, with: "", options: .regularExpression) }
         s.nftables = lines(d.inNetns("nft", "list", "ruleset"))
             .map { $0.replacingOccurrences(of: #"counter packets \d+ bytes \d+"#, with: "counter", options: .regularExpression) }
-        s.conntrack = d.inNetns("cat", "/proc/sys/net/netfilter/nf_conntrack_count").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // IPv4 flows (protocol, addresses, ports): what a container's NAT leaves. IPv6's own
+        // link-local chatter (neighbour discovery, MLD on new links) is the kernel's, not berth's.
+        s.conntrack = lines(d.inNetns("cat", "/proc/net/nf_conntrack")).filter { $0.hasPrefix("ipv4") }.map { line in
+            let fields = line.split(separator: " ")
+            return ([String(fields.count > 2 ? fields[2] : "")] + fields.filter { f in ["src=", "dst=", "sport=", "dport="].contains { f.hasPrefix($0) } }.map(String.init))
+                .joined(separator: " ")
+        }.sorted()
         s.namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "\(d.execRoot)/netns")) ?? []).sorted()
         s.mounts = lines(Run.run("/bin/cat", ["/proc/self/mountinfo"])).filter { $0.contains(d.dir) }
             .map { $0.split(separator: " ").dropFirst(3).prefix(2).joined(separator: " ") }.sorted()
