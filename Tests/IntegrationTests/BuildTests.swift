@@ -290,24 +290,8 @@ extension BuildTests {
         let ctx = try Self.context(["Dockerfile": "FROM bb\n", "dir/file": "inside\n"])
         defer { try? FileManager.default.removeItem(atPath: ctx) }
 
-        // ADD of a local tar whose entries climb out, or go out through a link they make
-        // (64 `..`: more than any extraction directory is deep; the surplus stops at /).
-        let up = String(repeating: "../", count: 64)
-        let tars: [(String, String)] = [
-            ("dotdot", "t.addfile(entry('\(up)\(canary)/keep'), io.BytesIO(b'evil'))"),
-            ("link-then-through", "l = tarfile.TarInfo('l'); l.type = tarfile.SYMTYPE; l.linkname = '\(canary)'; t.addfile(l); t.addfile(entry('l/keep'), io.BytesIO(b'evil'))"),
-            ("hardlink-out", "h = tarfile.TarInfo('h'); h.type = tarfile.LNKTYPE; h.linkname = '\(up)\(canary)/keep'; t.addfile(h)"),
-        ]
-        for (name, body) in tars {
-            let make = Run.run("/usr/bin/python3", ["-c", """
-                import io, tarfile
-                def entry(n):
-                    i = tarfile.TarInfo(n); i.size = 4; return i
-                t = tarfile.open('\(ctx)/\(name).tar', 'w')
-                \(body)
-                t.close()
-                """])
-            #expect(make.status == 0, "\(make.stderr)")
+        // ADD of a local tar whose entries climb out, or go out through a link they make.
+        for (name, _) in TraversalTars.make(aimedAt: canary, in: ctx) {
             FileManager.default.createFile(atPath: "\(ctx)/Dockerfile", contents: Data("FROM bb\nADD \(name).tar /unpacked/\n".utf8))
             let b = d.berth("build", "-t", "hostile:\(name)", ctx)
             #expect(b.status != 0, "\(name): \(b.stdout)")

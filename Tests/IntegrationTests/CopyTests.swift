@@ -194,22 +194,7 @@ import Testing
         let canary = "\(d.dir)/canary"
         #expect(Run.sh("mkdir -p \(canary) && echo host > \(canary)/keep").status == 0)
         #expect(d.berth("create", "--name", "box", "bb").status == 0)
-        let tars: [(String, String)] = [
-            ("dotdot", "t.addfile(entry('../../../../..\(canary)/keep'), io.BytesIO(b'evil'))"),
-            ("link-then-through", "l = tarfile.TarInfo('l'); l.type = tarfile.SYMTYPE; l.linkname = '\(canary)'; t.addfile(l); t.addfile(entry('l/keep'), io.BytesIO(b'evil'))"),
-            ("hardlink-out", "h = tarfile.TarInfo('h'); h.type = tarfile.LNKTYPE; h.linkname = '../../../../..\(canary)/keep'; t.addfile(h)"),
-        ]
-        for (name, body) in tars {
-            let path = "\(d.dir)/\(name).tar"
-            let make = Run.run("/usr/bin/python3", ["-c", """
-                import io, tarfile
-                def entry(n):
-                    i = tarfile.TarInfo(n); i.size = 4; return i
-                t = tarfile.open('\(path)', 'w')
-                \(body)
-                t.close()
-                """])
-            #expect(make.status == 0, "\(make.stderr)")
+        for (name, path) in TraversalTars.make(aimedAt: canary, in: d.dir) {
             let r = d.berth("cp", "-", "box:/tmp", stdin: path)
             #expect(r.status == 1 && r.stderr.contains("refusing"), "\(name): \(r.stderr)")
         }

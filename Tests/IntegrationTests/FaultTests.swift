@@ -19,7 +19,7 @@ import Testing
         let s = try #require(try JSONSerialization.jsonObject(with: state) as? [String: Any])
         let shim = try #require((s["shimPid"] as? NSNumber)?.int32Value)
         let initPid = try #require((s["pid"] as? NSNumber)?.int32Value)
-        let cgroups = AttackTests.read("/proc/\(initPid)/cgroup").split(separator: "\n").compactMap { line -> String? in
+        let cgroups = HostProcess.read("/proc/\(initPid)/cgroup").split(separator: "\n").compactMap { line -> String? in
             let parts = line.split(separator: ":", maxSplits: 2).map(String.init)
             guard parts.count == 3, parts[2].contains(id) else { return nil }
             let hierarchy = parts[1].isEmpty ? "unified" : parts[1].replacingOccurrences(of: "name=", with: "")
@@ -35,8 +35,8 @@ import Testing
             usleep(100_000)
         }
         #expect(status == "exited 137\n")
-        #expect(!AttackTests.alive(initPid), "the container's processes died with the shim")
-        #expect(!AttackTests.read("/proc/self/mountinfo").contains(id), "no mount of the container left in this mount namespace")
+        #expect(!HostProcess.alive(initPid), "the container's processes died with the shim")
+        #expect(!HostProcess.read("/proc/self/mountinfo").contains(id), "no mount of the container left in this mount namespace")
         #expect(!FileManager.default.fileExists(atPath: "\(d.execRoot)/netns/\(id.prefix(12))"))
         #expect(cgroups.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "cgroups removed: \(cgroups)")
         #expect(d.inNetns("ip", "-o", "link").lines.count == links, "veth pair removed")

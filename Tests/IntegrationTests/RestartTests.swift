@@ -71,7 +71,7 @@ import Testing
         #expect(await d.berth("stop", "-t", "0", "unl").status == 0)
         let before = await d.berth("inspect", "-f", "{{.State.Pid}}", "alw").stdout
         let inits = try await reboot(d)
-        #expect(await eventually(10) { inits.allSatisfy { !Self.alive($0) } }, "berthd killed what the dead shims left running")
+        #expect(await eventually(10) { inits.allSatisfy { !HostProcess.alive($0) } }, "berthd killed what the dead shims left running")
 
         let status = { (name: String) in await d.berth("inspect", "-f", "{{.State.Status}}", name).stdout }
         #expect(await eventually(10) { await status("alw") == "running\n" })
@@ -125,15 +125,8 @@ import Testing
             inits.append(pid)
         }
         #expect(shims.count == 3)
-        #expect(await eventually(10) { shims.allSatisfy { !Self.alive($0) } }, "the shims are gone")
+        #expect(await eventually(10) { shims.allSatisfy { !HostProcess.alive($0) } }, "the shims are gone")
         try await offPool { try d.start() }
         return inits
-    }
-
-    /// Exists and is not a zombie.
-    static func alive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[close...].hasPrefix(") Z")
     }
 }

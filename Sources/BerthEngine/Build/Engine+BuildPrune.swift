@@ -42,9 +42,8 @@ extension Engine {
         var items = Array(byImage.values)
         let mountRoot = "\(dataRoot)/build-mounts"
         // A cache a step is using stays: counted from before its directory is made until the
-        // step ends, or named in a container's binds (a step kept with --rm=false).
-        var mounted = Set(await containers.all().flatMap { $0.hostConfig.Binds ?? [] }.map { String($0.prefix { $0 != ":" }) })
-        mounted.formUnion(ImageBuilder.cachesInUse.withLock { Array($0.keys) })
+        // step ends (checked again below as it is removed).
+        let mounted = ImageBuilder.cachesInUse.withLock { Set($0.keys) }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: mountRoot)) ?? [] where !mounted.contains("\(mountRoot)/\(name)") {
             var st = stat()
             guard lstat("\(mountRoot)/\(name)", &st) == 0 else { continue }

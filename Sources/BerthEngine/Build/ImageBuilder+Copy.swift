@@ -143,7 +143,7 @@ extension ImageBuilder {
         let name = u.lastPathComponent.isEmpty || u.lastPathComponent == "/" ? "download" : u.lastPathComponent
         let path = "\(dir)/url-\(UUID().uuidString)"
         try FileSystem.makeDirectory(path, mode: 0o755)
-        try await Self.fetch(u, to: "\(path)/\(name)")
+        try await fetch(u, to: "\(path)/\(name)")
         return CopyStep.Source(relative: name, host: "\(path)/\(name)")
     }
 
@@ -151,9 +151,9 @@ extension ImageBuilder {
     /// the body in memory; a status other than 2xx is an error. Like dockerd's classic builder,
     /// berthd fetches from the host's network: whatever the host reaches (loopback, link-local)
     /// an ADD reaches too — see docs/build.md.
-    static func fetch(_ url: URL, to path: String) async throws {
+    func fetch(_ url: URL, to path: String) async throws {
         do {
-            try await FileDownload.fetch(url.absoluteString, to: path)
+            try await engine.registry.download(url.absoluteString, to: path)
         } catch {
             throw EngineError(error.code == .io ? .internalError : .invalid, error.message)
         }

@@ -5,13 +5,11 @@ import NIOCore
 /// A plain GET of a URL streamed into a new file: `ADD <url>` in a build. It goes through the
 /// registry client's HTTP client (redirects followed up to 5 times, the same connect and read
 /// timeouts) but sends no credentials.
-public enum FileDownload {
+extension RegistryClient {
     /// GETs `url` into a file created at `path` with mode 0600 (an existing file is an error);
     /// the body is written as it arrives, never held whole. A status other than 2xx, or a
     /// transfer cut short, is an error and leaves no file.
-    public static func fetch(_ url: String, to path: String) async throws(RegistryError) {
-        let timeouts = try RegistryTimeouts.fromEnvironment()
-        let http = RegistryClient.sharedHTTP(timeouts)
+    public func download(_ url: String, to path: String) async throws(RegistryError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RegistryError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
         var complete = false
